@@ -1,0 +1,124 @@
+// The simulated machine: host bridges with their root segments, and the routing of configuration
+// and memory cycles through bridges. Routing reads the bridges' own registers on every cycle, so
+// when the kernel reprograms bus numbers or windows, what is reachable changes with them.
+import type { Width } from './config-space';
+import { PciFunction } from './pci-function';
+import * as R from './regs';
+
+export interface HostWindow {
+  type: 'io' | 'mem';
+  start: bigint;
+  end: bigint;
+  pref: boolean;
+}
+
+export class HostBridge {
+  readonly root = new Map<number, PciFunction>();
+  constructor(
+    readonly acpiName: string,
+    readonly domain: number,
+    readonly busStart: number,
+    readonly busEnd: number,
+    readonly windows: HostWindow[],
+  ) {}
+}
+
+export interface Located {
+  fn: PciFunction;
+  host: HostBridge;
+  bus: number;
+  devfn: number;
+}
+
+/** PCIe root and downstream ports forward type 0 cycles only to device 0 (PCIe r6.0 §7.3.1). */
+function onlyDevice0(bridge: PciFunction): boolean {
+  return bridge.pcieType === R.PCI_EXP_TYPE_ROOT_PORT || bridge.pcieType === R.PCI_EXP_TYPE_DOWNSTREAM;
+}
+
+export class Machine {
+  constructor(
+    readonly name: string,
+    readonly hosts: HostBridge[],
+    /** x86 PCIBIOS_MIN_MEM (pci_mem_start) */
+    readonly pciMemStart: bigint,
+  ) {}
+
+  private host(domain: number, bus: number): HostBridge | undefined {
+    return this.hosts.find((h) => h.domain === domain && bus >= h.busStart && bus <= h.busEnd);
+  }
+
+  /** Which function, if any, a configuration cycle to domain:bus:devfn reaches right now. */
+  locate(domain: number, bus: number, devfn: number): PciFunction | null {
+    const h = this.host(domain, bus);
+    if (!h) return null;
+    return route(h.root, h.busStart, bus, devfn);
+  }
+
+  configRead(domain: number, bus: number, devfn: number, offset: number, width: Width): number {
+    const fn = this.locate(domain, bus, devfn);
+    // No function claims the cycle: the root complex completes it with all-ones.
+    if (!fn) return width === 4 ? 0xffffffff : (1 << (8 * width)) - 1;
+    return fn.readConfig(offset, width);
+  }
+
+  configWrite(domain: number, bus: number, devfn: number, offset: number, width: Width, value: number): void {
+    this.locate(domain, bus, devfn)?.writeConfig(offset, width, value);
+  }
+
+  /**
+   * A 32-bit memory read from the CPU. Unclaimed reads (no BAR decodes the address, decode
+   * disabled, outside every window) end as Unsupported Request / master abort: all-ones.
+   */
+  memRead32(addr: bigint): number {
+    for (const h of this.hosts) {
+      if (!h.windows.some((w) => w.type === 'mem' && addr >= w.start && addr <= w.end)) continue;
+      const v = memRoute(h.root, addr);
+      if (v !== null) return v;
+    }
+    return 0xffffffff;
+  }
+
+  /** Every function with the bus number it answers to now, in topology order. */
+  *walk(): Generator<Located> {
+    for (const h of this.hosts) yield* walkSegment(h, h.root, h.busStart);
+  }
+}
+
+function route(segment: Map<number, PciFunction>, segBus: number, bus: number, devfn: number): PciFunction | null {
+  if (bus === segBus) return segment.get(devfn) ?? null;
+  for (const fn of segment.values()) {
+    if (!fn.below) continue;
+    const sec = fn.secondaryBus();
+    const sub = fn.subordinateBus();
+    if (sec <= segBus || bus < sec || bus > sub) continue;
+    if (bus === sec) {
+      if (onlyDevice0(fn) && devfn >> 3 !== 0) return null;
+      return fn.below.get(devfn) ?? null;
+    }
+    return route(fn.below, sec, bus, devfn);
+  }
+  return null;
+}
+
+function memRoute(segment: Map<number, PciFunction>, addr: bigint): number | null {
+  for (const fn of segment.values()) {
+    if (fn.below) {
+      if (fn.forwardsMemory(addr)) return memRoute(fn.below, addr) ?? 0xffffffff;
+      continue;
+    }
+    for (const bar of fn.memoryBars()) {
+      if (addr >= bar.base && addr < bar.base + bar.size) return fn.mmioRead(bar.index, Number(addr - bar.base));
+    }
+  }
+  return null;
+}
+
+function* walkSegment(h: HostBridge, segment: Map<number, PciFunction>, bus: number): Generator<Located> {
+  for (const [devfn, fn] of segment) {
+    yield { fn, host: h, bus, devfn };
+    if (fn.below) {
+      const sec = fn.secondaryBus();
+      if (sec > bus) yield* walkSegment(h, fn.below, sec);
+    }
+  }
+}

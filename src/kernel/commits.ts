@@ -1,0 +1,82 @@
+// The modelled commits and patches. Every behaviour branch in kernel/ tests one of these constants
+// (`k.has(A2F1E22390AC)`), so grepping a constant finds every place its commit changed behaviour.
+
+export interface Commit {
+  /** upstream id (12 hex digits) or, for unmerged series, a patch name */
+  id: string;
+  title: string;
+  /** where the behaviour first shipped */
+  mainline: string | null;
+  /** stable backports: branch → backport commit id and first release */
+  backports?: Record<string, { id: string; first: string }>;
+  /** author and posting, for unmerged patches */
+  posting?: string;
+}
+
+export const C82F63E411F1 = 'c82f63e411f1';
+export const RESOURCE_NAMES_65F8E0BEAC5A = '65f8e0beac5a';
+export const PORT_TYPE_35259FF188E0 = '35259ff188e0';
+export const BATCH_BAR_SIZING_4453F360862E = '4453f360862e';
+export const D0_ON_INIT_4D4C10F763D7 = '4d4c10f763d7';
+export const STATE_SAVED_BE9EDDE43D85 = 'be9edde43d85';
+export const A2F1E22390AC = 'a2f1e22390ac';
+export const FIX_909F7BF9B080 = '909f7bf9b080';
+
+export const COMMITS: Record<string, Commit> = {
+  [C82F63E411F1]: {
+    id: C82F63E411F1,
+    title: 'PCI: check saved state before restore',
+    mainline: 'v2.6.31',
+  },
+  [RESOURCE_NAMES_65F8E0BEAC5A]: {
+    id: RESOURCE_NAMES_65F8E0BEAC5A,
+    title: 'PCI: Update BAR # and window messages',
+    mainline: 'v6.8',
+  },
+  [PORT_TYPE_35259FF188E0]: {
+    id: PORT_TYPE_35259FF188E0,
+    title: 'PCI: Log device type during enumeration',
+    mainline: 'v6.8',
+  },
+  [BATCH_BAR_SIZING_4453F360862E]: {
+    id: BATCH_BAR_SIZING_4453F360862E,
+    title: 'PCI: Batch BAR sizing operations',
+    mainline: 'v6.14',
+  },
+  [D0_ON_INIT_4D4C10F763D7]: {
+    id: D0_ON_INIT_4D4C10F763D7,
+    title: 'PCI: Explicitly put devices into D0 when initializing',
+    mainline: 'v6.16',
+  },
+  [STATE_SAVED_BE9EDDE43D85]: {
+    id: STATE_SAVED_BE9EDDE43D85,
+    title: 'PCI/PM: Stop needlessly clearing state_saved on enumeration and thaw',
+    mainline: 'v6.19',
+  },
+  [A2F1E22390AC]: {
+    id: A2F1E22390AC,
+    title: 'PCI/ERR: Ensure error recoverability at all times',
+    mainline: 'v6.19',
+    backports: {
+      'linux-6.12.y': { id: '58130e7ce6cb', first: 'v6.12.70' },
+      'linux-6.18.y': { id: '71c50e60421b', first: 'v6.18.10' },
+    },
+  },
+  [FIX_909F7BF9B080]: {
+    id: FIX_909F7BF9B080,
+    title: 'PCI: Update saved_config_space upon resource assignment',
+    mainline: 'v7.1',
+  },
+};
+
+/** Find a commit by a unique prefix of its id (at least 7 characters) or by a backport id. */
+export function findCommit(ref: string): Commit | undefined {
+  const r = ref.toLowerCase();
+  if (COMMITS[r]) return COMMITS[r];
+  const hits = Object.values(COMMITS).filter(
+    (c) =>
+      (r.length >= 7 && (c.id.startsWith(r) || r.startsWith(c.id))) ||
+      Object.values(c.backports ?? {}).some((b) => r.length >= 7 && (b.id.startsWith(r) || r.startsWith(b.id))),
+  );
+  return hits.length === 1 ? hits[0] : undefined;
+}

@@ -1,0 +1,64 @@
+// Named kernel releases: each is a set of modelled commits plus the log wording it prints.
+// Composition: "v6.12.73+909f7bf9b080" applies a commit, "v7.0-4d4c10f763d7" reverts one.
+import * as C from './commits';
+
+export interface Release {
+  name: string;
+  description: string;
+  branch: string;
+  commits: string[];
+}
+
+const V68 = [C.C82F63E411F1, C.RESOURCE_NAMES_65F8E0BEAC5A, C.PORT_TYPE_35259FF188E0];
+const V614 = [...V68, C.BATCH_BAR_SIZING_4453F360862E];
+
+export const RELEASES: Release[] = [
+  { name: 'v6.12.63', branch: 'linux-6.12.y', commits: [...V68], description: "Bernd's last good host kernel: no enumeration-time pci_save_state()" },
+  { name: 'v6.12.73', branch: 'linux-6.12.y', commits: [...V68, C.A2F1E22390AC], description: "Bernd's failing host: a2f1e22390ac backported (58130e7ce6cb) without 4d4c10f763d7" },
+  { name: 'v6.17', branch: 'mainline', commits: [...V614, C.D0_ON_INIT_4D4C10F763D7], description: "mainline of Farhan Ali's s390x thread: D0 at init, no enumeration-time save" },
+  { name: 'v6.18.9', branch: 'linux-6.18.y', commits: [...V614, C.D0_ON_INIT_4D4C10F763D7], description: "Alexandre's good kernel" },
+  { name: 'v6.18.13', branch: 'linux-6.18.y', commits: [...V614, C.D0_ON_INIT_4D4C10F763D7, C.A2F1E22390AC], description: "Alexandre's bad kernel: a2f1e22390ac backported (71c50e60421b)" },
+  { name: 'v6.19.11', branch: 'linux-6.19.y', commits: [...V614, C.D0_ON_INIT_4D4C10F763D7, C.STATE_SAVED_BE9EDDE43D85, C.A2F1E22390AC], description: "Alexandre's bad kernel (Bernd's 6.19.8 works: no host driver)" },
+  { name: 'v7.0', branch: 'mainline', commits: [...V614, C.D0_ON_INIT_4D4C10F763D7, C.STATE_SAVED_BE9EDDE43D85, C.A2F1E22390AC], description: 'mainline before the fix' },
+  { name: 'v7.1', branch: 'mainline', commits: [...V614, C.D0_ON_INIT_4D4C10F763D7, C.STATE_SAVED_BE9EDDE43D85, C.A2F1E22390AC, C.FIX_909F7BF9B080], description: 'mainline with 909f7bf9b080' },
+];
+
+export class KernelSpecError extends Error {
+  override name = 'KernelSpecError';
+}
+
+export interface KernelVariant {
+  /** the name as given, e.g. "v6.12.73+909f7bf9b080" */
+  name: string;
+  release: Release;
+  commits: ReadonlySet<string>;
+}
+
+export function releaseNames(): string[] {
+  return RELEASES.map((r) => r.name);
+}
+
+/** Parse "release(+commit|-commit)*"; commits by id prefix (7+ hex digits) or patch name. */
+export function parseKernel(spec: string): KernelVariant {
+  const base = [...RELEASES]
+    .sort((a, b) => b.name.length - a.name.length)
+    .find((r) => spec.startsWith(r.name) && /^([+-]|$)/.test(spec.slice(r.name.length)));
+  if (!base)
+    throw new KernelSpecError(`Unknown kernel "${spec}": expected one of ${releaseNames().join(', ')}, optionally followed by +COMMIT or -COMMIT`);
+  const commits = new Set(base.commits);
+  const names = Object.keys(C.COMMITS).sort((a, b) => b.length - a.length);
+  let rest = spec.slice(base.name.length);
+  while (rest) {
+    const sign = rest[0];
+    const body = rest.slice(1);
+    const named = names.find((n) => body.startsWith(n) && /^([+-]|$)/.test(body.slice(n.length)));
+    const ref = named ?? /^[0-9a-f]{7,40}/i.exec(body)?.[0] ?? body.split(/[+]/)[0];
+    const c = C.findCommit(ref);
+    if (!c)
+      throw new KernelSpecError(`Unknown commit "${ref}" in kernel "${spec}": expected one of ${Object.keys(C.COMMITS).join(', ')}`);
+    if (sign === '+') commits.add(c.id);
+    else commits.delete(c.id);
+    rest = body.slice(ref.length);
+  }
+  return { name: spec, release: base, commits };
+}
