@@ -94,7 +94,7 @@ export class PciFunction {
       const lo = this.config.read(reg, 4);
       const mask = this.config.mask(reg, 4);
       if (lo & R.PCI_BASE_ADDRESS_SPACE_IO || mask === 0) continue;
-      let base = BigInt(lo & R.PCI_BASE_ADDRESS_MEM_MASK);
+      let base = BigInt((lo & R.PCI_BASE_ADDRESS_MEM_MASK) >>> 0);
       let fullMask = BigInt(mask) | 0xfn;
       if ((lo & R.PCI_BASE_ADDRESS_MEM_TYPE_MASK) === R.PCI_BASE_ADDRESS_MEM_TYPE_64) {
         base |= BigInt(this.config.read(reg + 4, 4)) << 32n;

@@ -1,0 +1,140 @@
+// One running simulated kernel: its variant (release + modelled commits), the machine it runs on,
+// its log, its virtual clock, the current initcall or event phase, and the call chain that every
+// hardware access is attributed to.
+import type { Machine } from '../hw/machine';
+import { KernelLog, VirtualClock } from '../printk/log';
+import type { MessageId, Params } from '../printk/messages';
+import type { KernelVariant } from './releases';
+import type { PciBus, PciDev, PciDriver } from './types';
+import { RESOURCE_NAMES_65F8E0BEAC5A } from './commits';
+import { IORESOURCE_IO, IORESOURCE_MEM, Resource } from './resource';
+
+export interface TraceEntry {
+  seq: number;
+  usec: number;
+  phase: string;
+  /** kernel call chain, outermost first, joined with " > " */
+  chain: string;
+  /** "0000:07:00.0", or the address for MMIO */
+  target: string;
+  kind: 'cfg-read' | 'cfg-write' | 'mmio-read';
+  offset: number;
+  width: 1 | 2 | 4;
+  /** for reads the value read; for writes the value written */
+  value: number;
+  /** writes: the register before and after, as the hardware holds it */
+  before?: number;
+  after?: number;
+}
+
+export interface CommandLine {
+  /** pci=realloc */
+  realloc?: boolean;
+  /** pci=assign-busses */
+  assignBusses?: boolean;
+  /** pci=nocrs */
+  nocrs?: boolean;
+}
+
+export class Kernel {
+  readonly log: KernelLog;
+  phase = 'boot';
+  readonly stack: string[] = [];
+  private chainCache: string | null = '';
+  readonly trace: TraceEntry[] | null;
+  readonly roots: PciBus[] = [];
+  /** every pci_dev in device_add() order: for_each_pci_dev() */
+  readonly devices: PciDev[] = [];
+  readonly drivers = new Map<string, PciDriver>();
+  /** the top of the resource trees: ioport_resource and iomem_resource (kernel/resource.c) */
+  readonly ioportResource = new Resource('PCI IO', 0n, 0xffffn, IORESOURCE_IO);
+  readonly iomemResource = new Resource('PCI mem', 0n, 0xffffffffffffffffn, IORESOURCE_MEM);
+  seq = 0;
+  private readonly work: Array<{ fn: string; run: () => void }> = [];
+
+  constructor(
+    readonly variant: KernelVariant,
+    readonly machine: Machine,
+    readonly clock: VirtualClock,
+    readonly cmdline: CommandLine = {},
+    tracing = true,
+    /** "host" or "guest": which side of a passthrough this kernel is */
+    readonly side: 'host' | 'guest' = 'host',
+  ) {
+    this.log = new KernelLog(clock, !variant.commits.has(RESOURCE_NAMES_65F8E0BEAC5A));
+    this.trace = tracing ? [] : null;
+  }
+
+  /** Does this kernel carry the behaviour of `commit` (upstream id; backports count)? */
+  has(commit: string): boolean {
+    return this.variant.commits.has(commit);
+  }
+
+  enter(fn: string): void {
+    this.stack.push(fn);
+    this.chainCache = null;
+  }
+
+  leave(): void {
+    this.stack.pop();
+    this.chainCache = null;
+  }
+
+  chain(): string {
+    if (this.chainCache === null) this.chainCache = this.stack.join(' > ');
+    return this.chainCache;
+  }
+
+  record(e: Omit<TraceEntry, 'seq' | 'usec' | 'phase' | 'chain'>): void {
+    if (!this.trace) return;
+    this.trace.push({ seq: this.seq++, usec: this.clock.usec, phase: this.phase, chain: this.chain(), ...e });
+  }
+
+  /** queue_work(): deferred work, run by flushWork() after the current event. */
+  queueWork(fn: string, run: () => void): void {
+    this.work.push({ fn, run });
+  }
+
+  /** Run queued work items (as the workqueue would, once the event's caller has returned). */
+  flushWork(): void {
+    while (this.work.length) {
+      const w = this.work.shift()!;
+      const saved = this.stack.splice(0);
+      this.enter(w.fn);
+      try {
+        w.run();
+      } finally {
+        this.leave();
+        this.stack.push(...saved);
+        this.chainCache = null;
+      }
+    }
+  }
+
+  pci_info(dev: PciDev, id: MessageId, p?: Params): void {
+    this.log.print(dev.prefix(), id, p);
+  }
+  pci_bus_info(bus: PciBus, id: MessageId, p?: Params): void {
+    this.log.print(`pci_bus ${bus.name()}: `, id, p);
+  }
+  pr_info(id: MessageId, p?: Params): void {
+    this.log.print('', id, p);
+  }
+}
+
+/**
+ * Declare a modelled kernel function: `traced('pci_restore_state', (k, dev) => …)`. The name is
+ * the kernel's, and every hardware access made inside is attributed to the call chain.
+ */
+export function traced<A extends unknown[], R>(name: string, f: (k: Kernel, ...a: A) => R): (k: Kernel, ...a: A) => R {
+  const wrapped = (k: Kernel, ...a: A): R => {
+    k.enter(name);
+    try {
+      return f(k, ...a);
+    } finally {
+      k.leave();
+    }
+  };
+  Object.defineProperty(wrapped, 'name', { value: name });
+  return wrapped;
+}

@@ -1,0 +1,173 @@
+// Every line the modelled kernel can print, as data: the kernel function that prints it, its
+// level, and its format string per log wording. "modern" is the wording after the v6.8 rework
+// (65f8e0beac5a "PCI: Update BAR # and window messages", dc4e6f21c3f8 "PCI: Use resource names in
+// PCI log messages"); "legacy" is the wording before it, where it differed. Arguments are built by
+// `args` from named parameters so both wordings can take what they need.
+import type { Arg } from './format';
+import type { Resource } from '../kernel/resource';
+
+export type Level = 3 | 4 | 5 | 6 | 7;
+export const KERN_ERR = 3, KERN_WARNING = 4, KERN_NOTICE = 5, KERN_INFO = 6, KERN_DEBUG = 7;
+
+export interface Params {
+  name?: string;
+  idx?: number;
+  res?: Resource;
+  res2?: Resource;
+  name2?: string;
+  [k: string]: string | number | bigint | Resource | undefined;
+}
+
+export interface Message {
+  /** kernel function that prints it */
+  fn: string;
+  /** source file, relative to the kernel tree */
+  file: string;
+  level: Level;
+  /** dynamic debug (pci_dbg/dev_dbg): invisible unless enabled */
+  dyndbg?: boolean;
+  modern: string;
+  legacy?: string;
+  args: (p: Params, legacy: boolean) => Arg[];
+}
+
+const R = (p: Params): Resource => p.res as Resource;
+
+export const MESSAGES = {
+  // drivers/acpi/pci_root.c, pr_fmt "ACPI: "
+  acpi_root_bridge: { fn: 'acpi_pci_root_add', file: 'drivers/acpi/pci_root.c', level: KERN_INFO,
+    modern: 'ACPI: %s [%s] (domain %04x %pR)', args: (p) => [p.dev_name as string, p.bid as string, p.domain as number, R(p)] },
+  // drivers/pci/probe.c
+  host_bridge_to_bus: { fn: 'pci_register_host_bridge', file: 'drivers/pci/probe.c', level: KERN_INFO,
+    modern: 'PCI host bridge to bus %s', args: (p) => [p.bus as string] },
+  root_bus_resource: { fn: 'pci_register_host_bridge', file: 'drivers/pci/probe.c', level: KERN_INFO,
+    modern: 'root bus resource %pR%s', args: (p) => [R(p), (p.suffix as string) ?? ''] },
+  // 35259ff188e0 "PCI: Log device type during enumeration" appends the type string.
+  dev_discovered_type: { fn: 'pci_setup_device', file: 'drivers/pci/probe.c', level: KERN_INFO,
+    modern: '[%04x:%04x] type %02x class %#08x %s', args: (p) => [p.vendor as number, p.device as number, p.hdr as number, p.class as number, p.type as string] },
+  dev_discovered: { fn: 'pci_setup_device', file: 'drivers/pci/probe.c', level: KERN_INFO,
+    modern: '[%04x:%04x] type %02x class %#08x', args: (p) => [p.vendor as number, p.device as number, p.hdr as number, p.class as number] },
+  bar_read: { fn: '__pci_read_base', file: 'drivers/pci/probe.c', level: KERN_INFO,
+    modern: '%s %pR', legacy: 'reg 0x%x: %pR', args: (p, legacy) => (legacy ? [p.reg as number, R(p)] : [p.name as string, R(p)]) },
+  bar_cant_size: { fn: '__pci_read_base', file: 'drivers/pci/probe.c', level: KERN_INFO,
+    modern: '[Firmware Bug]: %s: invalid; can\'t size', legacy: '[Firmware Bug]: reg 0x%x: invalid BAR (can\'t size)',
+    args: (p, legacy) => (legacy ? [p.reg as number] : [p.name as string]) },
+  bar_initial_invalid: { fn: '__pci_read_base', file: 'drivers/pci/probe.c', level: KERN_INFO,
+    modern: '%s: initial BAR value %#010llx invalid', legacy: 'reg 0x%x: initial BAR value %#010llx invalid',
+    args: (p, legacy) => [legacy ? (p.reg as number) : (p.name as string), p.value as bigint] },
+  bridge_to: { fn: 'pci_read_bridge_windows', file: 'drivers/pci/probe.c', level: KERN_INFO,
+    modern: 'PCI bridge to %pR%s', args: (p) => [R(p), (p.suffix as string) ?? ''] },
+  bridge_window: { fn: 'pci_read_bridge_windows', file: 'drivers/pci/probe.c', level: KERN_INFO,
+    modern: '  bridge window %pR', args: (p) => [R(p)] },
+  scanning_behind_bridge: { fn: 'pci_scan_bridge_extend', file: 'drivers/pci/probe.c', level: KERN_DEBUG, dyndbg: true,
+    modern: 'scanning [bus %02x-%02x] behind bridge, pass %d', args: (p) => [p.sec as number, p.sub as number, p.pass as number] },
+  bus_scan_returning: { fn: 'pci_scan_child_bus_extend', file: 'drivers/pci/probe.c', level: KERN_DEBUG, dyndbg: true,
+    modern: 'bus scan returning with max=%02x', args: (p) => [p.max as number] },
+  ext_tags_enabling: { fn: 'pci_configure_extended_tags', file: 'drivers/pci/probe.c', level: KERN_INFO,
+    modern: 'enabling Extended Tags', args: () => [] },
+  pme_active: { fn: 'pci_pme_active', file: 'drivers/pci/pci.c', level: KERN_DEBUG, dyndbg: true,
+    modern: 'PME# %s', args: (p) => [p.what as string] },
+  busn_insert_conflict: { fn: 'pci_bus_insert_busn_res', file: 'drivers/pci/probe.c', level: KERN_INFO,
+    modern: 'busn_res: can not insert %pR under %s%pR (conflicts with %s %pR)',
+    args: (p) => [R(p), p.where as string, p.res2 as Resource, p.name2 as string, p.res3 as Resource] },
+  bridge_subordinate_max: { fn: 'pci_scan_bridge_extend', file: 'drivers/pci/probe.c', level: KERN_WARNING,
+    modern: 'bridge has subordinate %02x but max busn %02x', args: (p) => [p.sub as number, p.max as number] },
+  bridge_config_invalid: { fn: 'pci_scan_bridge_extend', file: 'drivers/pci/probe.c', level: KERN_INFO,
+    modern: 'bridge configuration invalid ([bus %02x-%02x]), reconfiguring', args: (p) => [p.sec as number, p.sub as number] },
+  pm_supports: { fn: 'pci_pm_init', file: 'drivers/pci/pci.c', level: KERN_INFO,
+    modern: 'supports%s%s', args: (p) => [p.d1 as string, p.d2 as string] },
+  pme_supported: { fn: 'pci_pm_init', file: 'drivers/pci/pci.c', level: KERN_INFO,
+    modern: 'PME# supported from%s%s%s%s%s', args: (p) => [p.s0 as string, p.s1 as string, p.s2 as string, p.s3 as string, p.s4 as string] },
+  // arch/x86/pci
+  using_acpi_irq: { fn: 'pci_acpi_init', file: 'arch/x86/pci/acpi.c', level: KERN_INFO,
+    modern: 'PCI: Using ACPI for IRQ routing', args: () => [] },
+  cache_line_size: { fn: 'pcibios_init', file: 'arch/x86/pci/common.c', level: KERN_DEBUG,
+    modern: 'PCI: pci_cache_line_size set to %d bytes', args: (p) => [p.bytes as number] },
+  bar_reserving: { fn: 'pcibios_allocate_dev_resources', file: 'arch/x86/pci/i386.c', level: KERN_DEBUG, dyndbg: true,
+    modern: 'BAR %d: reserving %pr (d=%d, p=%d)', args: (p) => [p.idx as number, R(p), p.d as number, p.pass as number] },
+  bar_immovable: { fn: 'pcibios_allocate_dev_resources', file: 'arch/x86/pci/i386.c', level: KERN_INFO,
+    modern: 'BAR %d %pR is immovable', args: (p) => [p.idx as number, R(p)] },
+  rom_disabling: { fn: 'pcibios_allocate_dev_resources', file: 'arch/x86/pci/i386.c', level: KERN_DEBUG, dyndbg: true,
+    modern: 'disabling ROM %pR', args: (p) => [R(p)] },
+  // drivers/pci/setup-res.c
+  claim_no_address: { fn: 'pci_claim_resource', file: 'drivers/pci/setup-res.c', level: KERN_INFO,
+    modern: '%s %pR: can\'t claim; no address assigned', legacy: 'can\'t claim BAR %d %pR: no address assigned',
+    args: (p, legacy) => [legacy ? (p.idx as number) : (p.name as string), R(p)] },
+  claim_no_window: { fn: 'pci_claim_resource', file: 'drivers/pci/setup-res.c', level: KERN_INFO,
+    modern: '%s %pR: can\'t claim; no compatible bridge window', legacy: 'can\'t claim BAR %d %pR: no compatible bridge window',
+    args: (p, legacy) => [legacy ? (p.idx as number) : (p.name as string), R(p)] },
+  claim_conflict: { fn: 'pci_claim_resource', file: 'drivers/pci/setup-res.c', level: KERN_INFO,
+    modern: '%s %pR: can\'t claim; address conflict with %s %pR', legacy: 'can\'t claim BAR %d %pR: address conflict with %s %pR',
+    args: (p, legacy) => [legacy ? (p.idx as number) : (p.name as string), R(p), p.name2 as string, p.res2 as Resource] },
+  assign_bogus_alignment: { fn: 'pci_assign_resource', file: 'drivers/pci/setup-res.c', level: KERN_INFO,
+    modern: '%s %pR: can\'t assign; bogus alignment', legacy: 'BAR %d: can\'t assign %pR (bogus alignment)',
+    args: (p, legacy) => [legacy ? (p.idx as number) : (p.name as string), R(p)] },
+  assign_no_space: { fn: 'pci_assign_resource', file: 'drivers/pci/setup-res.c', level: KERN_INFO,
+    modern: '%s %pR: can\'t assign; no space', legacy: 'BAR %d: no space for %pR',
+    args: (p, legacy) => [legacy ? (p.idx as number) : (p.name as string), R(p)] },
+  assign_failed: { fn: 'pci_assign_resource', file: 'drivers/pci/setup-res.c', level: KERN_INFO,
+    modern: '%s %pR: failed to assign', legacy: 'BAR %d: failed to assign %pR',
+    args: (p, legacy) => [legacy ? (p.idx as number) : (p.name as string), R(p)] },
+  assigned: { fn: 'pci_assign_resource', file: 'drivers/pci/setup-res.c', level: KERN_INFO,
+    modern: '%s %pR: assigned', legacy: 'BAR %d: assigned %pR',
+    args: (p, legacy) => [legacy ? (p.idx as number) : (p.name as string), R(p)] },
+  revert_fw_address: { fn: 'pci_revert_fw_address', file: 'drivers/pci/setup-res.c', level: KERN_INFO,
+    modern: '%s: trying firmware assignment %pR', legacy: 'BAR %d: trying firmware assignment %pR',
+    args: (p, legacy) => [legacy ? (p.idx as number) : (p.name as string), R(p)] },
+  revert_conflict: { fn: 'pci_revert_fw_address', file: 'drivers/pci/setup-res.c', level: KERN_INFO,
+    modern: '%s %pR: conflicts with %s %pR', args: (p) => [p.name as string, R(p), p.name2 as string, p.res2 as Resource] },
+  update_error: { fn: 'pci_std_update_resource', file: 'drivers/pci/setup-res.c', level: KERN_ERR,
+    modern: '%s: error updating (%#010x != %#010x)', legacy: 'BAR %d: error updating (%#08x != %#08x)',
+    args: (p, legacy) => [legacy ? (p.idx as number) : (p.name as string), p.new as number, p.check as number] },
+  update_error_high: { fn: 'pci_std_update_resource', file: 'drivers/pci/setup-res.c', level: KERN_ERR,
+    modern: '%s: error updating (high %#010x != %#010x)', legacy: 'BAR %d: error updating (high %#08x != %#08x)',
+    args: (p, legacy) => [legacy ? (p.idx as number) : (p.name as string), p.new as number, p.check as number] },
+  enabling_device: { fn: 'pci_enable_resources', file: 'drivers/pci/setup-res.c', level: KERN_INFO,
+    modern: 'enabling device (%04x -> %04x)', args: (p) => [p.old as number, p.cmd as number] },
+  enable_not_assigned: { fn: 'pci_enable_resources', file: 'drivers/pci/setup-res.c', level: KERN_ERR,
+    modern: '%s %pR: not assigned; can\'t enable device', legacy: 'BAR %d: %pR not assigned; can\'t enable device',
+    args: (p, legacy) => [legacy ? (p.idx as number) : (p.name as string), R(p)] },
+  enable_not_claimed: { fn: 'pci_enable_resources', file: 'drivers/pci/setup-res.c', level: KERN_ERR,
+    modern: '%s %pR: not claimed; can\'t enable device', legacy: 'BAR %d: %pR not claimed; can\'t enable device',
+    args: (p, legacy) => [legacy ? (p.idx as number) : (p.name as string), R(p)] },
+  // drivers/pci/setup-bus.c
+  setup_bridge_to: { fn: '__pci_setup_bridge', file: 'drivers/pci/setup-bus.c', level: KERN_INFO,
+    modern: 'PCI bridge to %pR', args: (p) => [R(p)] },
+  setup_bridge_window: { fn: 'pci_setup_bridge_io', file: 'drivers/pci/setup-bus.c', level: KERN_INFO,
+    modern: '  %s %pR', args: (p) => [p.name as string, R(p)] },
+  bus_resource: { fn: 'pci_bus_dump_res', file: 'drivers/pci/setup-bus.c', level: KERN_INFO,
+    modern: 'resource %d %pR', args: (p) => [p.idx as number, R(p)] },
+  // drivers/pci/pci.c
+  save_config: { fn: 'pci_save_state', file: 'drivers/pci/pci.c', level: KERN_DEBUG, dyndbg: true,
+    modern: 'save config %#04x: %#010x', args: (p) => [p.off as number, p.val as number] },
+  restore_config: { fn: 'pci_restore_config_dword', file: 'drivers/pci/pci.c', level: KERN_DEBUG, dyndbg: true,
+    modern: 'restore config %#04x: %#010x -> %#010x', legacy: 'restoring config space at offset %#x (was %#x, writing %#x)',
+    args: (p) => [p.off as number, p.val as number, p.saved as number] },
+  power_up_inaccessible: { fn: 'pci_power_up', file: 'drivers/pci/pci.c', level: KERN_ERR,
+    modern: 'Unable to change power state from %s to D0, device inaccessible', args: (p) => [p.from as string] },
+  power_refused_d0: { fn: 'pci_set_full_power_state', file: 'drivers/pci/pci.c', level: KERN_INFO,
+    modern: 'Refused to change power state from %s to D0', args: (p) => [p.from as string] },
+  power_refused: { fn: 'pci_set_low_power_state', file: 'drivers/pci/pci.c', level: KERN_INFO,
+    modern: 'Refused to change power state from %s to %s', args: (p) => [p.from as string, p.to as string] },
+  bus_master: { fn: '__pci_set_master', file: 'drivers/pci/pci.c', level: KERN_DEBUG, dyndbg: true,
+    modern: '%s bus mastering', args: (p) => [p.what as string] },
+  resetting: { fn: 'pci_dev_save_and_disable', file: 'drivers/pci/pci.c', level: KERN_WARNING,
+    modern: 'resetting', args: () => [] },
+  reset_done: { fn: 'pci_dev_restore', file: 'drivers/pci/pci.c', level: KERN_WARNING,
+    modern: 'reset done', args: () => [] },
+  reset_via: { fn: '__pci_reset_function_locked', file: 'drivers/pci/pci.c', level: KERN_DEBUG, dyndbg: true,
+    modern: 'reset via %s', args: (p) => [p.method as string] },
+  // drivers/media/pci/ddbridge/ddbridge-main.c
+  ddb_detected: { fn: 'ddb_probe', file: 'drivers/media/pci/ddbridge/ddbridge-main.c', level: KERN_INFO,
+    modern: 'detected %s', args: (p) => [p.what as string] },
+  ddb_no_regmap: { fn: 'ddb_probe', file: 'drivers/media/pci/ddbridge/ddbridge-main.c', level: KERN_ERR,
+    modern: 'not enough memory for register map', args: () => [] },
+  ddb_cannot_read: { fn: 'ddb_probe', file: 'drivers/media/pci/ddbridge/ddbridge-main.c', level: KERN_ERR,
+    modern: 'cannot read registers', args: () => [] },
+  ddb_hw: { fn: 'ddb_probe', file: 'drivers/media/pci/ddbridge/ddbridge-main.c', level: KERN_INFO,
+    modern: 'HW %08x REGMAP %08x', args: (p) => [p.hw as number, p.regmap as number] },
+  ddb_fail: { fn: 'ddb_probe', file: 'drivers/media/pci/ddbridge/ddbridge-main.c', level: KERN_ERR,
+    modern: 'fail', args: () => [] },
+} satisfies Record<string, Message>;
+
+export type MessageId = keyof typeof MESSAGES;
