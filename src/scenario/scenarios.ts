@@ -20,7 +20,12 @@ export interface Scenario {
   /** devices whose final registers the snapshots lock */
   watch: string[];
   events: ScenarioEvent[];
+  /** the kernels `pcirepro matrix` runs it on */
+  kernels: string[];
 }
+
+const MATRIX_KERNELS = ['v6.12.63', 'v6.12.73', 'v6.17', 'v6.18.9', 'v6.18.13', 'v6.19.11', 'v7.0', 'v7.1',
+  'v6.12.73+909f7bf9b080', 'v6.18.13+909f7bf9b080', 'v6.19.11+909f7bf9b080', 'v7.0+909f7bf9b080'];
 
 const CINE = '0000:07:00.0';
 
@@ -39,6 +44,7 @@ export const SCENARIOS: Scenario[] = [
       { kind: 'drivers_probe', bdf: CINE, usec: 30_000_100 },
       { kind: 'vm-start', bdf: CINE, guestBdf: '0000:05:00.0', guestDriver: 'ddbridge', usec: 60_000_000 },
     ],
+    kernels: MATRIX_KERNELS,
   },
   {
     name: 'x570s-cine-s2-passthrough-after-unbind',
@@ -56,6 +62,7 @@ export const SCENARIOS: Scenario[] = [
       { kind: 'drivers_probe', bdf: CINE, usec: 30_000_100 },
       { kind: 'vm-start', bdf: CINE, guestBdf: '0000:05:00.0', guestDriver: 'ddbridge', usec: 60_000_000 },
     ],
+    kernels: MATRIX_KERNELS,
   },
 ];
 
