@@ -8,8 +8,9 @@ const config: Config = {
   // The snapshot folder must be a root: Jest finds obsolete snapshot files only under its roots
   // (§3b), and an obsolete snapshot has to fail the run.
   roots: ['<rootDir>/tests', '<rootDir>/src', '<rootDir>/__snapshots__'],
-  testMatch: ['**/*.test.ts'],
+  testMatch: ['**/tests/**/*.test.ts'],
   snapshotResolver: '<rootDir>/snapshotResolver.ts',
+  snapshotSerializers: ['<rootDir>/tests/raw-text-serializer.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
   },

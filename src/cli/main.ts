@@ -135,8 +135,10 @@ export function main(argv: string[], io: Io = defaultIo): number {
       io.err(`pcirepro: ${e.message}`);
       return 2;
     }
-    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`pcirepro: ${e.message}`);
+    // node:util parseArgs() errors (unknown option, missing value) are user errors too.
+    const code = e && typeof e === 'object' ? (e as { code?: unknown }).code : undefined;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`pcirepro: ${(e as Error).message}`);
       return 2;
     }
     throw e;

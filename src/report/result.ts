@@ -11,7 +11,7 @@ export function hex32(v: number): string {
 export interface RunJson {
   scenario: string;
   kernel: string;
-  verdict: 'broken' | 'working';
+  verdict: 'broken' | 'working' | 'incomplete';
   reasons: string[];
   dmesg: string[];
   guest: string[];

@@ -16,7 +16,8 @@ import { findScenario, Scenario, ScenarioError } from './scenarios';
 import { runGuestDdbridge } from './guest';
 import * as R from '../hw/regs';
 
-export type Verdict = 'broken' | 'working';
+/** 'incomplete' only when a run was stopped before the event that decides it (RunOptions.stopAfter). */
+export type Verdict = 'broken' | 'working' | 'incomplete';
 
 export interface RunResult {
   scenario: string;
@@ -35,6 +36,8 @@ export interface RunResult {
 
 export interface RunOptions {
   tracing?: boolean;
+  /** stop after this many events (1 = just the boot): for looking at intermediate state */
+  stopAfter?: number;
 }
 
 function findDev(k: Kernel, bdf: string): PciDev {
@@ -49,9 +52,9 @@ export function runScenario(name: string, kernelSpec: string, opts: RunOptions =
   const machine = buildMachine(loadMachine(scenario.machine));
   const k = new Kernel(variant, machine, new VirtualClock(), {}, opts.tracing ?? true);
   let guest: Kernel | null = null;
-  let guestProbe = 0;
+  let guestProbe: number | null = null;
   let guestRead: number | null = null;
-  for (const ev of scenario.events) {
+  for (const ev of scenario.events.slice(0, opts.stopAfter ?? scenario.events.length)) {
     switch (ev.kind) {
       case 'boot':
         do_initcalls(k);
@@ -101,7 +104,7 @@ export function runScenario(name: string, kernelSpec: string, opts: RunOptions =
   }
 
   const dev = findDev(k, scenario.device);
-  const verdict: Verdict = guestProbe < 0 ? 'broken' : 'working';
+  const verdict: Verdict = guestProbe === null ? 'incomplete' : guestProbe < 0 ? 'broken' : 'working';
   const reasons = explainVerdict(k, dev, verdict, guestRead);
   const saved: Record<string, number[]> = {};
   for (const bdf of scenario.watch) saved[bdf] = [...findDev(k, bdf).savedConfigSpace];
@@ -134,7 +137,9 @@ function explainVerdict(k: Kernel, dev: PciDev, verdict: Verdict, guestRead: num
   const hw = hwBar0(k, dev);
   const hex = (v: bigint | number) => '0x' + v.toString(16);
   const out: string[] = [];
-  if (verdict === 'broken') {
+  if (verdict === 'incomplete') {
+    out.push('the run stopped before the guest probed the device');
+  } else if (verdict === 'broken') {
     out.push(`guest ddbridge read ${guestRead === null ? 'nothing' : hex(guestRead >>> 0)} from BAR 0 register 0: probe failed`);
   } else {
     out.push(`guest ddbridge read ${guestRead === null ? 'nothing' : hex(guestRead >>> 0)} from BAR 0 register 0: probe succeeded`);
