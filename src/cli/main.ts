@@ -106,7 +106,11 @@ function cmdRepro(argv: string[], io: Io): number {
   if (argv.length) throw new UsageError('repro takes no arguments');
   io.out(formatMatrix(runMatrix(SCENARIOS.map((s) => s.name))));
   io.out('');
-  return cmdRun(['x570s-cine-s2-passthrough', '--kernel', 'v6.12.73', '--dyndbg'], io);
+  const rc = cmdRun(['x570s-cine-s2-passthrough', '--kernel', 'v6.12.73'], io);
+  io.out('');
+  io.out('with --dyndbg the run also prints pci_dbg() lines, among them:');
+  io.out('  vfio-pci 0000:07:00.0: restore config 0x14: 0x00000000 -> 0xffffffff');
+  return rc;
 }
 
 export function main(argv: string[], io: Io = defaultIo): number {
