@@ -106,10 +106,17 @@ function cmdRepro(argv: string[], io: Io): number {
   if (argv.length) throw new UsageError('repro takes no arguments');
   io.out(formatMatrix(runMatrix(SCENARIOS.map((s) => s.name))));
   io.out('');
-  const rc = cmdRun(['x570s-cine-s2-passthrough', '--kernel', 'v6.12.73'], io);
-  io.out('');
-  io.out('with --dyndbg the run also prints pci_dbg() lines, among them:');
-  io.out('  vfio-pci 0000:07:00.0: restore config 0x14: 0x00000000 -> 0xffffffff');
+  const scenario = 'x570s-cine-s2-passthrough';
+  const kernel = 'v6.12.73';
+  const rc = cmdRun([scenario, '--kernel', kernel], io);
+  // The pci_dbg() lines that show the stale restore, from the same run (--dyndbg shows them all).
+  const r = runScenario(scenario, kernel, { tracing: false });
+  const restores = r.host.filter((rec) => rec.dyndbg && rec.id === 'restore_config').map((rec) => rec.text);
+  if (restores.length) {
+    io.out('');
+    io.out(`pci_dbg() restore lines of this run (all debug lines with --dyndbg):`);
+    for (const l of restores) io.out(`  ${l}`);
+  }
   return rc;
 }
 
