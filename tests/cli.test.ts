@@ -24,7 +24,7 @@ describe('pcirepro', () => {
     const r = run(['run', 'x570s-cine-s2-passthrough', '--kernel', 'v6.12.73', '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    expect(Object.keys(j)).toEqual(['scenario', 'kernel', 'verdict', 'reasons', 'dmesg', 'guest', 'config', 'saved']);
+    expect(Object.keys(j)).toEqual(['scenario', 'kernel', 'verdict', 'reasons', 'dmesg', 'guest', 'config', 'saved', 'findings']);
     expect(j.verdict).toBe('broken');
     expect(j.reasons.length).toBeGreaterThan(0);
     expect(j.dmesg).toContain("pci 0000:07:00.0: BAR 0 [mem 0xfc500000-0xfc50ffff 64bit]: assigned");

@@ -64,7 +64,7 @@ describe('scenario 1 on v6.12.73: the reported lines', () => {
     const cfg = watchedConfig(r)['0000:07:00.0'].split('\n');
     expect(cfg[0]).toBe('07:00.0 Multimedia controller: Digital Devices GmbH Cine S2 V6 DVB adapter');
     expect(cfg[2]).toBe('10: 04 00 50 fc ff ff ff ff 00 00 00 00 00 00 00 00');
-    expect(r.reasons.join('\n')).toMatch(/decodes 0xfffffffffc500000, but the kernel's resource is \[mem 0xfc500000-0xfc50ffff 64bit\]/);
+    expect(r.reasons.join('\n')).toMatch(/decodes at 0xfffffffffc500000, but the kernel's resource is \[mem 0xfc500000-0xfc50ffff 64bit\]/);
   });
 });
 

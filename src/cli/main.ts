@@ -7,10 +7,14 @@ import { COMMITS } from '../kernel/commits';
 import { SCENARIOS, ScenarioError, findScenario } from '../scenario/scenarios';
 import { runScenario } from '../scenario/run';
 import { formatMatrix, runMatrix } from '../scenario/matrix';
-import { toJson, watchedConfig, savedStrings } from '../report/result';
+import { toJson, watchedConfig, savedStrings, formatFindings } from '../report/result';
 import { FixtureError } from '../fixture/load';
 import { NotModelledError } from '../kernel/setup-bus';
-import { ColorMode, colorRecord, makeChalk } from './color';
+import { ColorMode, colorDiffLine, colorRecord, makeChalk } from './color';
+import { filterTrace, formatTrace } from '../report/trace';
+import { explainRegister } from '../report/explain';
+import { DiffWhat, diffRuns } from '../report/diff';
+import { bisect, BisectError, formatBisect } from '../scenario/bisect';
 
 export interface Io {
   out: (s: string) => void;
@@ -34,6 +38,14 @@ commands:
   list                                   scenarios and kernels
   run <scenario> [--kernel K] [--dyndbg] [--timestamps] [--color auto|always|never] [--json]
   matrix [scenario…] [--json]            verdicts of scenarios × kernels
+  trace <scenario> [--kernel K] [--device BDF] [--offset OFF] [--writes] [--json]
+                                         the recorded config and MMIO accesses, with call chains
+  explain <scenario> --kernel K --device BDF --offset OFF [--json]
+                                         the history of one register, in words
+  diff <scenario> --kernel A --kernel B [--what log|config|trace] [--color …] [--json]
+                                         unified diff of two runs
+  bisect <scenario> --good K1 --bad K2 [--json]
+                                         git bisect over the modelled history of the branch
   repro                                  the matrix, then the broken run's log
 
 kernels: a release, optionally +COMMIT / -COMMIT (e.g. v6.12.73+909f7bf9b080)`;
@@ -86,6 +98,10 @@ function cmdRun(argv: string[], io: Io): number {
   print(r.host);
   io.out(c.bold(`== guest kernel log ==`));
   print(r.guest);
+  io.out(c.bold(`== findings (the simulator's observations, not kernel output) ==`));
+  const findings = formatFindings(r);
+  if (!findings.length) io.out('  none');
+  for (const f of findings) io.out(c.magenta(`  ${f}`));
   io.out(c.bold(`== verdict: ${r.verdict} ==`));
   for (const reason of r.reasons) io.out(`  ${reason}`);
   return 0;
@@ -98,6 +114,101 @@ function cmdMatrix(argv: string[], io: Io): number {
   const cells = runMatrix(names);
   if (values.json) io.out(JSON.stringify(cells, null, 2));
   else io.out(formatMatrix(cells));
+  return 0;
+}
+
+function parseOffset(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^\d+$/.test(v) ? parseInt(v, 10) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 0xffc) throw new UsageError(`--offset must be a config space offset such as 0x14, got "${v}"`);
+  return n;
+}
+
+function parseBdf(v: string | undefined, what = '--device'): string | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(?:([0-9a-f]{4}):)?([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/i.exec(v);
+  if (!m) throw new UsageError(`${what} must be a PCI address such as 0000:07:00.0, got "${v}"`);
+  return `${(m[1] ?? '0000').toLowerCase()}:${m[2].toLowerCase()}:${m[3].toLowerCase()}.${m[4]}`;
+}
+
+function oneScenario(positionals: string[], cmd: string): string {
+  if (positionals.length !== 1) throw new UsageError(`${cmd} takes exactly one scenario`);
+  findScenario(positionals[0]);
+  return positionals[0];
+}
+
+function cmdTrace(argv: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { kernel: { type: 'string', default: 'v6.12.73' }, device: { type: 'string' }, offset: { type: 'string' }, writes: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+  });
+  const scenario = oneScenario(positionals, 'trace');
+  parseKernel(values.kernel!);
+  const filter = { device: parseBdf(values.device), offset: parseOffset(values.offset), writes: values.writes };
+  const r = runScenario(scenario, values.kernel!);
+  if (values.json) io.out(JSON.stringify(filterTrace(r.trace!, filter), null, 2));
+  else for (const l of formatTrace(r.trace!, filter)) io.out(l);
+  return 0;
+}
+
+function cmdExplain(argv: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { kernel: { type: 'string', default: 'v6.12.73' }, device: { type: 'string' }, offset: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const scenario = oneScenario(positionals, 'explain');
+  parseKernel(values.kernel!);
+  const device = parseBdf(values.device);
+  const offset = parseOffset(values.offset);
+  if (!device || offset === undefined) throw new UsageError('explain needs --device BDF and --offset OFF');
+  const r = runScenario(scenario, values.kernel!);
+  if (!r.kernelState.devices.some((d) => d.name() === device))
+    throw new UsageError(`no device ${device} in ${scenario}: expected one of ${r.kernelState.devices.map((d) => d.name()).join(', ')}`);
+  const lines = explainRegister(r, { device, offset });
+  if (values.json) io.out(JSON.stringify({ scenario, kernel: r.kernel, device, offset: '0x' + offset.toString(16), lines }, null, 2));
+  else for (const l of lines) io.out(l);
+  return 0;
+}
+
+function cmdDiff(argv: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { kernel: { type: 'string', multiple: true }, what: { type: 'string', default: 'log' }, color: { type: 'string', default: 'auto' }, json: { type: 'boolean', default: false } },
+  });
+  const scenario = oneScenario(positionals, 'diff');
+  const kernels = values.kernel ?? [];
+  if (kernels.length !== 2) throw new UsageError('diff needs two kernels: --kernel A --kernel B');
+  for (const k of kernels) parseKernel(k);
+  const what = values.what as DiffWhat;
+  if (!['log', 'config', 'trace'].includes(what)) throw new UsageError(`--what must be log, config or trace, got "${what}"`);
+  if (!['auto', 'always', 'never'].includes(values.color!)) throw new UsageError(`--color must be auto, always or never, got "${values.color}"`);
+  const a = runScenario(scenario, kernels[0], { tracing: what === 'trace' });
+  const b = runScenario(scenario, kernels[1], { tracing: what === 'trace' });
+  const patch = diffRuns(a, b, what);
+  if (values.json) {
+    io.out(JSON.stringify({ scenario, a: { kernel: a.kernel, verdict: a.verdict }, b: { kernel: b.kernel, verdict: b.verdict }, what, diff: patch }, null, 2));
+    return 0;
+  }
+  const c = makeChalk(values.color as ColorMode, io.isTty);
+  for (const l of patch.replace(/\n$/, '').split('\n')) io.out(colorDiffLine(c, l));
+  return 0;
+}
+
+function cmdBisect(argv: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { good: { type: 'string' }, bad: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const scenario = oneScenario(positionals, 'bisect');
+  if (!values.good || !values.bad) throw new UsageError('bisect needs --good REV and --bad REV');
+  const r = bisect(scenario, values.good, values.bad);
+  if (values.json) {
+    io.out(JSON.stringify({
+      scenario, branch: r.branch, good: r.good.id, bad: r.bad.id,
+      steps: r.steps.map((s) => ({ id: s.point.id, title: s.point.title, verdict: s.verdict })),
+      first: { id: r.first.id, title: r.first.title, upstream: r.first.upstream ?? null }, log: r.log,
+    }, null, 2));
+  } else for (const l of formatBisect(r)) io.out(l);
   return 0;
 }
 
@@ -132,6 +243,14 @@ export function main(argv: string[], io: Io = defaultIo): number {
         return cmdMatrix(rest, io);
       case 'repro':
         return cmdRepro(rest, io);
+      case 'trace':
+        return cmdTrace(rest, io);
+      case 'explain':
+        return cmdExplain(rest, io);
+      case 'diff':
+        return cmdDiff(rest, io);
+      case 'bisect':
+        return cmdBisect(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -139,10 +258,10 @@ export function main(argv: string[], io: Io = defaultIo): number {
         io.out(USAGE);
         return cmd === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command "${cmd}": expected list, run, matrix or repro`);
+        throw new UsageError(`unknown command "${cmd}": expected list, run, matrix, trace, explain, diff, bisect or repro`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof KernelSpecError || e instanceof ScenarioError || e instanceof FixtureError || e instanceof NotModelledError) {
+    if (e instanceof UsageError || e instanceof KernelSpecError || e instanceof ScenarioError || e instanceof FixtureError || e instanceof NotModelledError || e instanceof BisectError) {
       io.err(`pcirepro: ${e.message}`);
       return 2;
     }

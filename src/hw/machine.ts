@@ -61,8 +61,9 @@ export class Machine {
     return fn.readConfig(offset, width);
   }
 
-  configWrite(domain: number, bus: number, devfn: number, offset: number, width: Width, value: number): void {
-    this.locate(domain, bus, devfn)?.writeConfig(offset, width, value);
+  /** Returns true when the write reset the function it reached. */
+  configWrite(domain: number, bus: number, devfn: number, offset: number, width: Width, value: number): boolean {
+    return this.locate(domain, bus, devfn)?.writeConfig(offset, width, value) ?? false;
   }
 
   /**
@@ -70,12 +71,25 @@ export class Machine {
    * disabled, outside every window) end as Unsupported Request / master abort: all-ones.
    */
   memRead32(addr: bigint): number {
+    return this.memAccess(addr).value;
+  }
+
+  /** The read and which function, if any, decoded it. */
+  memAccess(addr: bigint): { value: number; decoder: PciFunction | null } {
     for (const h of this.hosts) {
       if (!h.windows.some((w) => w.type === 'mem' && addr >= w.start && addr <= w.end)) continue;
-      const v = memRoute(h.root, addr);
-      if (v !== null) return v;
+      const hit = memRoute(h.root, addr);
+      if (hit) return hit;
     }
-    return 0xffffffff;
+    return { value: 0xffffffff, decoder: null };
+  }
+
+  /** The "dddd:bb:dd.f" name a function answers to now. */
+  nameOf(fn: PciFunction): string | null {
+    for (const l of this.walk()) {
+      if (l.fn === fn) return `${l.host.domain.toString(16).padStart(4, '0')}:${l.bus.toString(16).padStart(2, '0')}:${(l.devfn >> 3).toString(16).padStart(2, '0')}.${l.devfn & 7}`;
+    }
+    return null;
   }
 
   /** Every function with the bus number it answers to now, in topology order. */
@@ -100,14 +114,15 @@ function route(segment: Map<number, PciFunction>, segBus: number, bus: number, d
   return null;
 }
 
-function memRoute(segment: Map<number, PciFunction>, addr: bigint): number | null {
+function memRoute(segment: Map<number, PciFunction>, addr: bigint): { value: number; decoder: PciFunction | null } | null {
   for (const fn of segment.values()) {
     if (fn.below) {
-      if (fn.forwardsMemory(addr)) return memRoute(fn.below, addr) ?? 0xffffffff;
+      // A bridge that forwards the address owns it: nothing below claiming it is a master abort.
+      if (fn.forwardsMemory(addr)) return memRoute(fn.below, addr) ?? { value: 0xffffffff, decoder: null };
       continue;
     }
     for (const bar of fn.memoryBars()) {
-      if (addr >= bar.base && addr < bar.base + bar.size) return fn.mmioRead(bar.index, Number(addr - bar.base));
+      if (addr >= bar.base && addr < bar.base + bar.size) return { value: fn.mmioRead(bar.index, Number(addr - bar.base)), decoder: fn };
     }
   }
   return null;

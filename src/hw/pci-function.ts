@@ -43,17 +43,22 @@ export class PciFunction {
     return this.config.read(offset, width);
   }
 
-  writeConfig(offset: number, width: Width, value: number): void {
-    if (this.errorState) return;
+  /** A configuration write; returns true when the write reset the function (FLR, D3hot → D0). */
+  writeConfig(offset: number, width: Width, value: number): boolean {
+    if (this.errorState) return false;
     const pmcsr = this.pmCap ? this.pmCap + R.PCI_PM_CTRL : -1;
     const before = pmcsr >= 0 ? this.powerState() : 0;
     this.config.write(offset, width, value);
-    if (pmcsr >= 0 && offset <= pmcsr && offset + width > pmcsr) this.pmTransition(before);
+    if (pmcsr >= 0 && offset <= pmcsr && offset + width > pmcsr && this.pmTransition(before)) return true;
     const devctl = this.pcieCap ? this.pcieCap + R.PCI_EXP_DEVCTL : -1;
     if (devctl >= 0 && offset <= devctl + 1 && offset + width > devctl + 1) {
       // Initiate Function Level Reset is write-only: it reads back 0 and resets the function.
-      if ((this.config.read(devctl, 2) & R.PCI_EXP_DEVCTL_BCR_FLR) !== 0) this.reset();
+      if ((this.config.read(devctl, 2) & R.PCI_EXP_DEVCTL_BCR_FLR) !== 0) {
+        this.reset();
+        return true;
+      }
     }
+    return false;
   }
 
   /** PMCSR PowerState field, 0 = D0 … 3 = D3hot. */
@@ -67,10 +72,14 @@ export class PciFunction {
    * through an internal reset on the D3hot → D0 transition; its configuration returns to the
    * power-on state (BARs included), which is why the kernel restores state afterwards.
    */
-  private pmTransition(before: number): void {
+  private pmTransition(before: number): boolean {
     const after = this.powerState();
     const noSoftReset = (this.config.read(this.pmCap + R.PCI_PM_CTRL, 2) & R.PCI_PM_CTRL_NO_SOFT_RESET) !== 0;
-    if (before === 3 && after === 0 && !noSoftReset) this.reset();
+    if (before === 3 && after === 0 && !noSoftReset) {
+      this.reset();
+      return true;
+    }
+    return false;
   }
 
   /** Conventional reset / FLR: back to the power-on image (masks are hardware, they stay). */

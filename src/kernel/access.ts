@@ -17,10 +17,12 @@ function busWrite(k: Kernel, bus: PciBus, devfn: number, off: number, width: Wid
   const v = value >>> 0;
   if (k.trace) {
     const fn = k.machine.locate(bus.domain, bus.number, devfn);
-    const before = fn ? fn.config.read(off, width) : undefined;
-    k.machine.configWrite(bus.domain, bus.number, devfn, off, width, v);
-    const after = fn ? fn.config.read(off, width) : undefined;
-    k.record({ target: `${bus.name()}:${(devfn >> 3).toString(16).padStart(2, '0')}.${devfn & 7}`, kind: 'cfg-write', offset: off, width, value: v, before, after });
+    const before = fn ? fn.readConfig(off, width) : undefined;
+    const reset = k.machine.configWrite(bus.domain, bus.number, devfn, off, width, v);
+    const after = fn ? fn.readConfig(off, width) : undefined;
+    const e: Parameters<Kernel['record']>[0] = { target: `${bus.name()}:${(devfn >> 3).toString(16).padStart(2, '0')}.${devfn & 7}`, kind: 'cfg-write', offset: off, width, value: v, before, after };
+    if (reset) e.reset = true;
+    k.record(e);
   } else {
     k.machine.configWrite(bus.domain, bus.number, devfn, off, width, v);
   }
@@ -43,9 +45,15 @@ export const pci_write_config_byte = (k: Kernel, dev: PciDev, off: number, v: nu
 /** The MMIO door: a 32-bit read of CPU physical address `addr` (readl() on an ioremap()ed BAR). */
 export function readl(k: Kernel, addr: bigint): number {
   k.clock.advance(1);
-  const v = k.machine.memRead32(addr);
-  k.record({ target: '0x' + addr.toString(16), kind: 'mmio-read', offset: 0, width: 4, value: v });
-  return v;
+  const { value, decoder } = k.machine.memAccess(addr);
+  const owner = k.devices.find((d) => d.resource.some((r, i) => i < 7 && r.flags & 0x200 && addr >= r.start && addr <= r.end));
+  k.noteMmio(addr, value, owner?.name() ?? null);
+  if (k.trace)
+    k.record({
+      target: '0x' + addr.toString(16), kind: 'mmio-read', offset: 0, width: 4, value,
+      device: owner?.name(), decoder: decoder ? k.machine.nameOf(decoder) : null,
+    });
+  return value;
 }
 
 /**

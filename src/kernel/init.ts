@@ -19,8 +19,9 @@ export const INITCALLS = [
 export const do_initcalls = traced('do_initcalls', (k: Kernel): void => {
   for (const ic of INITCALLS) {
     k.clock.atLeast(ic.usec);
-    k.phase = `${ic.level} ${ic.name}`;
+    k.phase = ic.name;
     ic.run(k);
     k.flushWork();
+    k.afterStep?.(`${ic.level} ${ic.name}`);
   }
 });

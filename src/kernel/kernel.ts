@@ -17,7 +17,11 @@ export interface TraceEntry {
   chain: string;
   /** "0000:07:00.0", or the address for MMIO */
   target: string;
-  kind: 'cfg-read' | 'cfg-write' | 'mmio-read';
+  /**
+   * cfg-read / cfg-write: a configuration access; mmio-read: a readl() of a BAR; saved: the
+   * kernel changed saved_config_space (no hardware access, recorded because restores use it).
+   */
+  kind: 'cfg-read' | 'cfg-write' | 'mmio-read' | 'saved';
   offset: number;
   width: 1 | 2 | 4;
   /** for reads the value read; for writes the value written */
@@ -25,6 +29,11 @@ export interface TraceEntry {
   /** writes: the register before and after, as the hardware holds it */
   before?: number;
   after?: number;
+  /** cfg-write: the write reset the function (FLR, D3hot → D0 with No_Soft_Reset clear) */
+  reset?: boolean;
+  /** mmio-read: the device whose kernel resource covers the address, and who actually answered */
+  device?: string;
+  decoder?: string | null;
 }
 
 export interface CommandLine {
@@ -50,6 +59,8 @@ export class Kernel {
   readonly ioportResource = new Resource('PCI IO', 0n, 0xffffn, IORESOURCE_IO);
   readonly iomemResource = new Resource('PCI mem', 0n, 0xffffffffffffffffn, IORESOURCE_MEM);
   seq = 0;
+  /** called after every initcall and event (the scenario runner computes findings there) */
+  afterStep: ((label: string) => void) | null = null;
   private readonly work: Array<{ fn: string; run: () => void }> = [];
 
   constructor(
@@ -88,6 +99,20 @@ export class Kernel {
   record(e: Omit<TraceEntry, 'seq' | 'usec' | 'phase' | 'chain'>): void {
     if (!this.trace) return;
     this.trace.push({ seq: this.seq++, usec: this.clock.usec, phase: this.phase, chain: this.chain(), ...e });
+  }
+
+  /** MMIO reads that came back all-ones, kept with or without tracing (for findings). */
+  readonly allOnesMmio: Array<{ usec: number; phase: string; chain: string; addr: bigint; device: string | null }> = [];
+
+  noteMmio(addr: bigint, value: number, device: string | null): void {
+    if (value === 0xffffffff) this.allOnesMmio.push({ usec: this.clock.usec, phase: this.phase, chain: this.chain(), addr, device });
+  }
+
+  /** saved_config_space[index] of `dev` becomes `value` (pci_save_state(), 909f7bf9b080, …). */
+  setSaved(dev: PciDev, index: number, value: number): void {
+    dev.savedConfigSpace[index] = value >>> 0;
+    dev.savedEver = true;
+    if (this.trace) this.record({ target: dev.name(), kind: 'saved', offset: index * 4, width: 4, value: value >>> 0 });
   }
 
   /** queue_work(): deferred work, run by flushWork() after the current event. */

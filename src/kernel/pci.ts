@@ -201,7 +201,7 @@ const pci_save_pcie_state = traced('pci_save_pcie_state', (k: Kernel, dev: PciDe
 /** pci_save_state(): the 16 header dwords into saved_config_space, then capability state. */
 export const pci_save_state = traced('pci_save_state', (k: Kernel, dev: PciDev): number => {
   for (let i = 0; i < 16; i++) {
-    dev.savedConfigSpace[i] = pci_read_config_dword(k, dev, i * 4);
+    k.setSaved(dev, i, pci_read_config_dword(k, dev, i * 4));
     k.pci_info(dev, 'save_config', { off: i * 4, val: dev.savedConfigSpace[i] });
   }
   dev.stateSaved = true;
@@ -271,10 +271,10 @@ export function pci_store_saved_state(dev: PciDev): SavedState | null {
 }
 
 /** pci_load_saved_state(): with NULL, only clears state_saved. */
-export function pci_load_saved_state(dev: PciDev, state: SavedState | null): number {
+export function pci_load_saved_state(k: Kernel, dev: PciDev, state: SavedState | null): number {
   dev.stateSaved = false;
   if (!state) return 0;
-  dev.savedConfigSpace.set(state.config);
+  state.config.forEach((v, i) => k.setSaved(dev, i, v));
   dev.savedPcie = state.pcie ? [...state.pcie] : null;
   dev.stateSaved = true;
   return 0;

@@ -53,13 +53,13 @@ export const pci_std_update_resource = traced('pci_std_update_resource', (k: Ker
     pci_write_config_word(k, dev, R.PCI_COMMAND, cmd & ~R.PCI_COMMAND_MEMORY);
   }
   pci_write_config_dword(k, dev, reg, newLo);
-  if (k.has(C.FIX_909F7BF9B080)) dev.savedConfigSpace[reg / 4] = newLo;
+  if (k.has(C.FIX_909F7BF9B080)) k.setSaved(dev, reg / 4, newLo);
   const check = pci_read_config_dword(k, dev, reg);
   if (((newLo ^ check) & mask) >>> 0) k.pci_info(dev, 'update_error', { name, idx: resno, new: newLo, check });
   if (res.flags & IORESOURCE_MEM_64) {
     const newHi = Number(start >> 32n);
     pci_write_config_dword(k, dev, reg + 4, newHi);
-    if (k.has(C.FIX_909F7BF9B080)) dev.savedConfigSpace[(reg + 4) / 4] = newHi;
+    if (k.has(C.FIX_909F7BF9B080)) k.setSaved(dev, (reg + 4) / 4, newHi);
     const checkHi = pci_read_config_dword(k, dev, reg + 4);
     if (checkHi !== newHi) k.pci_info(dev, 'update_error_high', { name, idx: resno, new: newHi, check: checkHi });
   }

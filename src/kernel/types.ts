@@ -90,6 +90,8 @@ export class PciDev {
   readonly savedConfigSpace = new Uint32Array(16);
   savedPcie: number[] | null = null;
   stateSaved = false;
+  /** has saved_config_space ever been written (findings compare it only then) */
+  savedEver = false;
   enableCnt = 0;
   isBusmaster = false;
   driver: PciDriver | null = null;

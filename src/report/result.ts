@@ -17,6 +17,7 @@ export interface RunJson {
   guest: string[];
   config: Record<string, string>;
   saved: Record<string, string[]>;
+  findings: Array<{ after: string; kind: string; device: string; text: string }>;
 }
 
 /** Final config space of the scenario's watched devices, as `lspci -xxxx` text. */
@@ -32,6 +33,11 @@ export function savedStrings(r: RunResult): Record<string, string[]> {
   return out;
 }
 
+/** Findings as text, one per line, with the step after which each appeared. */
+export function formatFindings(r: RunResult): string[] {
+  return r.findings.map((f) => `after ${f.after}: ${f.text}`);
+}
+
 export function toJson(r: RunResult, o: RenderOptions = {}): RunJson {
   return {
     scenario: r.scenario,
@@ -42,5 +48,6 @@ export function toJson(r: RunResult, o: RenderOptions = {}): RunJson {
     guest: renderLog(r.guest, { dyndbg: o.dyndbg }),
     config: watchedConfig(r),
     saved: savedStrings(r),
+    findings: r.findings.map((f) => ({ after: f.after, kind: f.kind, device: f.device, text: f.text })),
   };
 }

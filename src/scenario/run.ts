@@ -15,6 +15,7 @@ import type { Machine } from '../hw/machine';
 import { findScenario, Scenario, ScenarioError } from './scenarios';
 import { runGuestDdbridge } from './guest';
 import * as R from '../hw/regs';
+import { Finding, FindingsCollector } from './findings';
 
 /** 'incomplete' only when a run was stopped before the event that decides it (RunOptions.stopAfter). */
 export type Verdict = 'broken' | 'working' | 'incomplete';
@@ -32,6 +33,7 @@ export interface RunResult {
   kernelState: Kernel;
   /** final saved_config_space of the watched devices */
   saved: Record<string, number[]>;
+  findings: Finding[];
 }
 
 export interface RunOptions {
@@ -46,11 +48,25 @@ function findDev(k: Kernel, bdf: string): PciDev {
   return d;
 }
 
-export function runScenario(name: string, kernelSpec: string, opts: RunOptions = {}): RunResult {
+/** A short label for an event: the trace's phase column and the findings' "after". */
+export function eventLabel(ev: Scenario['events'][number]): string {
+  switch (ev.kind) {
+    case 'boot': return 'boot';
+    case 'modprobe': return `modprobe ${ev.driver}`;
+    case 'unbind': return `unbind ${ev.bdf}`;
+    case 'driver_override': return `driver_override ${ev.bdf} ${ev.driver}`;
+    case 'drivers_probe': return `drivers_probe ${ev.bdf}`;
+    case 'vm-start': return `vm-start ${ev.bdf}`;
+  }
+}
+
+export function runScenario(name: string, kernelSpec: string | KernelVariant, opts: RunOptions = {}): RunResult {
   const scenario: Scenario = findScenario(name);
-  const variant = parseKernel(kernelSpec);
+  const variant = typeof kernelSpec === 'string' ? parseKernel(kernelSpec) : kernelSpec;
   const machine = buildMachine(loadMachine(scenario.machine));
   const k = new Kernel(variant, machine, new VirtualClock(), {}, opts.tracing ?? true);
+  const findings = new FindingsCollector(k);
+  k.afterStep = (label) => findings.step(label);
   let guest: Kernel | null = null;
   let guestProbe: number | null = null;
   let guestRead: number | null = null;
@@ -61,27 +77,27 @@ export function runScenario(name: string, kernelSpec: string, opts: RunOptions =
         break;
       case 'modprobe':
         k.clock.atLeast(ev.usec);
-        k.phase = `modprobe ${ev.driver}`;
+        k.phase = eventLabel(ev);
         pci_register_driver(k, ev.driver === 'vfio-pci' ? vfioPciDriver(k) : ddbridgeDriver(k));
         break;
       case 'unbind':
         k.clock.atLeast(ev.usec);
-        k.phase = `echo ${ev.bdf} > /sys/bus/pci/devices/${ev.bdf}/driver/unbind`;
+        k.phase = eventLabel(ev);
         device_release_driver(k, findDev(k, ev.bdf));
         break;
       case 'driver_override':
         k.clock.atLeast(ev.usec);
-        k.phase = `echo ${ev.driver} > /sys/bus/pci/devices/${ev.bdf}/driver_override`;
+        k.phase = eventLabel(ev);
         findDev(k, ev.bdf).driverOverride = ev.driver;
         break;
       case 'drivers_probe':
         k.clock.atLeast(ev.usec);
-        k.phase = `echo ${ev.bdf} > /sys/bus/pci/drivers_probe`;
+        k.phase = eventLabel(ev);
         device_attach(k, findDev(k, ev.bdf));
         break;
       case 'vm-start': {
         k.clock.atLeast(ev.usec);
-        k.phase = 'VM start: QEMU opens the vfio device';
+        k.phase = eventLabel(ev);
         const dev = findDev(k, ev.bdf);
         if (dev.driver?.name !== 'vfio-pci') throw new ScenarioError(`${ev.bdf} is bound to ${dev.driver?.name ?? 'no driver'}, not vfio-pci, at VM start`);
         const vdev = dev.driverData as VfioPciCoreDevice;
@@ -91,7 +107,6 @@ export function runScenario(name: string, kernelSpec: string, opts: RunOptions =
         } finally {
           k.leave();
         }
-        k.phase = 'guest: ddbridge probe';
         const g = runGuestDdbridge(k, dev, ev.guestBdf, variant, opts.tracing ?? true);
         guest = g.kernel;
         guestProbe = g.probe;
@@ -101,11 +116,12 @@ export function runScenario(name: string, kernelSpec: string, opts: RunOptions =
       }
     }
     k.flushWork();
+    if (ev.kind !== 'boot') findings.step(eventLabel(ev));
   }
 
   const dev = findDev(k, scenario.device);
   const verdict: Verdict = guestProbe === null ? 'incomplete' : guestProbe < 0 ? 'broken' : 'working';
-  const reasons = explainVerdict(k, dev, verdict, guestRead);
+  const reasons = explainVerdict(k, dev, verdict, guestRead, findings.findings);
   const saved: Record<string, number[]> = {};
   for (const bdf of scenario.watch) saved[bdf] = [...findDev(k, bdf).savedConfigSpace];
   return {
@@ -120,6 +136,7 @@ export function runScenario(name: string, kernelSpec: string, opts: RunOptions =
     machine,
     kernelState: k,
     saved,
+    findings: findings.findings,
   };
 }
 
@@ -132,20 +149,20 @@ function hwBar0(k: Kernel, dev: PciDev): bigint {
   return a;
 }
 
-function explainVerdict(k: Kernel, dev: PciDev, verdict: Verdict, guestRead: number | null): string[] {
+function explainVerdict(k: Kernel, dev: PciDev, verdict: Verdict, guestRead: number | null, findings: Finding[]): string[] {
   const res = dev.resource[0];
   const hw = hwBar0(k, dev);
-  const hex = (v: bigint | number) => '0x' + v.toString(16);
   const out: string[] = [];
+  const hex32 = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0');
   if (verdict === 'incomplete') {
     out.push('the run stopped before the guest probed the device');
   } else if (verdict === 'broken') {
-    out.push(`guest ddbridge read ${guestRead === null ? 'nothing' : hex(guestRead >>> 0)} from BAR 0 register 0: probe failed`);
+    out.push(`guest ddbridge read ${guestRead === null ? 'nothing' : hex32(guestRead)} from BAR 0 register 0: probe failed`);
   } else {
-    out.push(`guest ddbridge read ${guestRead === null ? 'nothing' : hex(guestRead >>> 0)} from BAR 0 register 0: probe succeeded`);
+    out.push(`guest ddbridge read ${guestRead === null ? 'nothing' : hex32(guestRead)} from BAR 0 register 0: probe succeeded`);
   }
-  if (hw !== res.start)
-    out.push(`${dev.name()} BAR 0 register decodes ${hex(hw)}, but the kernel's resource is ${resourceString(res)}`);
-  else out.push(`${dev.name()} BAR 0 register matches the kernel's resource ${resourceString(res)}`);
+  if (hw === res.start) out.push(`${dev.name()} BAR 0 register matches the kernel's resource ${resourceString(res)}`);
+  // The findings about the device, in the order they appeared: the story of how it broke.
+  for (const f of findings) if (f.device === dev.name()) out.push(`after ${f.after}: ${f.text}`);
   return out;
 }

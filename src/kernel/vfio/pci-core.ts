@@ -62,8 +62,7 @@ export const vfio_pci_set_power_state = traced('vfio_pci_set_power_state', (k: K
 
 /** pci_load_and_free_saved_state(pdev, &vdev->pm_save) */
 const pci_load_and_free_saved_state = traced('pci_load_and_free_saved_state', (k: Kernel, pdev: PciDev, vdev: VfioPciCoreDevice): number => {
-  void k;
-  const ret = pci_load_saved_state(pdev, vdev.pmSave);
+  const ret = pci_load_saved_state(k, pdev, vdev.pmSave);
   vdev.pmSave = null;
   return ret;
 });
@@ -120,7 +119,7 @@ export const vfio_pci_core_disable = traced('vfio_pci_core_disable', (k: Kernel,
   const pdev = vdev.pdev;
   vfio_pci_set_power_state(k, vdev, PCI_D0);
   __pci_set_master(k, pdev, false);
-  pci_load_saved_state(pdev, vdev.pciSavedState);
+  pci_load_saved_state(k, pdev, vdev.pciSavedState);
   vdev.pciSavedState = null;
   pci_write_config_word(k, pdev, R.PCI_COMMAND, R.PCI_COMMAND_INTX_DISABLE);
   pci_restore_state(k, pdev);
