@@ -119,6 +119,7 @@ export function buildFunction(d: DeviceFixture, machine: string): PciFunction {
   const caps: Array<{ at: number; id: number }> = [];
   if (d.pm) caps.push({ at: d.pm.offset, id: R.PCI_CAP_ID_PM });
   if (d.pcie) caps.push({ at: d.pcie.offset, id: R.PCI_CAP_ID_EXP });
+  if (d.msi) caps.push({ at: d.msi.offset, id: 0x05 });
   caps.sort((a, b) => a.at - b.at);
   if (caps.length) {
     cs.poke(R.PCI_CAPABILITY_LIST, 1, caps[0].at);
@@ -139,6 +140,16 @@ export function buildFunction(d: DeviceFixture, machine: string): PciFunction {
     cs.poke(pmCap + R.PCI_PM_CTRL, 2, d.pm.no_soft_reset ? R.PCI_PM_CTRL_NO_SOFT_RESET : 0);
     cs.setRw(pmCap + R.PCI_PM_CTRL, 2, R.PCI_PM_CTRL_STATE_MASK | R.PCI_PM_CTRL_PME_ENABLE);
     cs.setW1c(pmCap + R.PCI_PM_CTRL, 2, R.PCI_PM_CTRL_PME_STATUS);
+  }
+  if (d.msi) {
+    // Message Control: 64-bit capable, enable bit and multiple-message enable writable.
+    cs.poke(d.msi.offset + 2, 2, d.msi.is64 ? 0x0080 : 0);
+    cs.setRw(d.msi.offset + 2, 2, 0x0071);
+    cs.setRw(d.msi.offset + 4, 4, 0xfffffffc);
+    if (d.msi.is64) {
+      cs.setRw(d.msi.offset + 8, 4, 0xffffffff);
+      cs.setRw(d.msi.offset + 12, 2, 0xffff);
+    } else cs.setRw(d.msi.offset + 8, 2, 0xffff);
   }
   let pcieCap = 0;
   let pcieType = -1;

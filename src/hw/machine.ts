@@ -10,6 +10,8 @@ export interface HostWindow {
   start: bigint;
   end: bigint;
   pref: boolean;
+  /** an ACPI _CRS window (IORESOURCE_WINDOW); pci=nocrs defaults are not */
+  window?: boolean;
 }
 
 export class HostBridge {

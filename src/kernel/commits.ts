@@ -17,6 +17,7 @@ export const C82F63E411F1 = 'c82f63e411f1';
 export const RESOURCE_NAMES_65F8E0BEAC5A = '65f8e0beac5a';
 export const PORT_TYPE_35259FF188E0 = '35259ff188e0';
 export const BATCH_BAR_SIZING_4453F360862E = '4453f360862e';
+export const WINDOW_LOG_6F32099A9172 = '6f32099a9172';
 export const D0_ON_INIT_4D4C10F763D7 = '4d4c10f763d7';
 export const STATE_SAVED_BE9EDDE43D85 = 'be9edde43d85';
 export const A2F1E22390AC = 'a2f1e22390ac';
@@ -36,6 +37,12 @@ export const COMMITS: Record<string, Commit> = {
   [PORT_TYPE_35259FF188E0]: {
     id: PORT_TYPE_35259FF188E0,
     title: 'PCI: Log device type during enumeration',
+    mainline: 'v6.8',
+  },
+  [WINDOW_LOG_6F32099A9172]: {
+    id: WINDOW_LOG_6F32099A9172,
+    // with 281e1f137a97, 63c6ebb294b7, 95140c2fbfdf: the bridge window logging rework
+    title: 'PCI: Log bridge windows conditionally',
     mainline: 'v6.8',
   },
   [BATCH_BAR_SIZING_4453F360862E]: {

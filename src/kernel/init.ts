@@ -4,6 +4,9 @@
 import { Kernel, traced } from './kernel';
 import { acpi_init } from './acpi/pci_root';
 import { pci_subsys_init, pcibios_assign_resources } from './arch/x86/i386';
+import { pci_apply_final_quirks } from './quirks';
+import { pcie_portdrv_init } from './pcie/portdrv';
+import { shpcd_init } from './hotplug/shpchp';
 
 /**
  * Virtual time at which each initcall starts, from the timestamps of Bernd's v6.12.73 boot
@@ -14,6 +17,10 @@ export const INITCALLS = [
   { name: 'acpi_init', level: 'subsys_initcall', usec: 310000, run: acpi_init },
   { name: 'pci_subsys_init', level: 'subsys_initcall', usec: 339600, run: pci_subsys_init },
   { name: 'pcibios_assign_resources', level: 'fs_initcall', usec: 357000, run: pcibios_assign_resources },
+  // [model] times for the rest: no public log of the X570S pins them
+  { name: 'pci_apply_final_quirks', level: 'fs_initcall_sync', usec: 380000, run: pci_apply_final_quirks },
+  { name: 'pcie_portdrv_init', level: 'device_initcall', usec: 420000, run: pcie_portdrv_init },
+  { name: 'shpcd_init', level: 'device_initcall', usec: 430000, run: shpcd_init },
 ] as const;
 
 export const do_initcalls = traced('do_initcalls', (k: Kernel): void => {

@@ -7,11 +7,14 @@ import { PCI_D0, PCI_D3hot, PCI_UNKNOWN, PciDev, PciDriver } from './types';
 export interface DriverWithIds extends PciDriver {
   /** static id table: vendor:device pairs; none for drivers bound only by driver_override */
   ids: Array<{ vendor: number; device: number }>;
+  /** PCI_DEVICE_CLASS(class, ~0) match (pcieport, shpchp) */
+  classMatch?: number;
 }
 
 /** pci_match_device(): driver_override wins and excludes everything else. */
 function pci_match_device(drv: DriverWithIds, dev: PciDev): boolean {
   if (dev.driverOverride !== null) return dev.driverOverride === drv.name;
+  if (drv.classMatch !== undefined && dev.class === drv.classMatch) return true;
   return drv.ids.some((id) => id.vendor === dev.vendor && id.device === dev.device);
 }
 
@@ -48,6 +51,7 @@ export const pci_register_driver = traced('pci_register_driver', (k: Kernel, drv
   for (const dev of k.devices) {
     if (dev.driver || !dev.isAdded || !dev.matchDriver || !pci_match_device(drv, dev)) continue;
     pci_device_probe(k, drv, dev);
+    k.flushWork();
   }
 });
 

@@ -46,7 +46,7 @@ export const pci_register_host_bridge = traced('pci_register_host_bridge', (k: K
   const busn = new Resource('', BigInt(host.busStart), BigInt(host.busEnd), IORESOURCE_BUS);
   const bus = new PciBus(host.domain, host.busStart, null, null, busn);
   const windows = host.windows.map(
-    (w) => new Resource('PCI Bus ' + bus.name(), w.start, w.end, (w.type === 'io' ? IORESOURCE_IO : IORESOURCE_MEM) | IORESOURCE_WINDOW | (w.pref ? IORESOURCE_PREFETCH : 0)),
+    (w) => new Resource('PCI Bus ' + bus.name(), w.start, w.end, (w.type === 'io' ? IORESOURCE_IO : IORESOURCE_MEM) | (w.window === false ? 0 : IORESOURCE_WINDOW) | (w.pref ? IORESOURCE_PREFETCH : 0)),
   );
   for (let i = 0; i + 1 < windows.length; i++) {
     const a = windows[i], b = windows[i + 1];
@@ -123,7 +123,7 @@ const set_pcie_port_type = traced('set_pcie_port_type', (k: Kernel, dev: PciDev)
 
 /** pci_cfg_space_size(): PCIe functions have 4 KiB unless the dword at 0x100 reads all-ones. */
 function pci_cfg_space_size(k: Kernel, dev: PciDev): number {
-  if (!dev.isPcie()) return 256;
+  if (dev.bus.noExtCfg || !dev.isPcie()) return 256;
   const v = pci_read_config_dword(k, dev, 0x100);
   return v === 0xffffffff ? 256 : 4096;
 }
@@ -399,9 +399,14 @@ export const pci_read_bridge_mmio_pref = traced('pci_read_bridge_mmio_pref', (k:
  * firmware left them, logged at enumeration, plus probing which windows exist.
  */
 export const pci_read_bridge_windows = traced('pci_read_bridge_windows', (k: Kernel, bridge: PciDev): void => {
-  const buses = pci_read_config_dword(k, bridge, R.PCI_PRIMARY_BUS);
-  const busRes = new Resource('', BigInt((buses >>> 8) & 0xff), BigInt((buses >>> 16) & 0xff), IORESOURCE_BUS);
-  k.pci_info(bridge, 'bridge_to', { res: busRes, suffix: bridge.transparent ? ' (subtractive decode)' : '' });
+  // 6f32099a9172 (v6.8) logs the bus numbers and windows here, as firmware left them; before it
+  // this only probed which windows exist, and pci_read_bridge_bases() logged after the scan.
+  const log = k.has(C.WINDOW_LOG_6F32099A9172);
+  if (log) {
+    const buses = pci_read_config_dword(k, bridge, R.PCI_PRIMARY_BUS);
+    const busRes = new Resource('', BigInt((buses >>> 8) & 0xff), BigInt((buses >>> 16) & 0xff), IORESOURCE_BUS);
+    k.pci_info(bridge, 'bridge_to', { res: busRes, suffix: bridge.transparent ? ' (subtractive decode)' : '' });
+  }
   let io = pci_read_config_word(k, bridge, R.PCI_IO_BASE);
   if (!io) {
     pci_write_config_word(k, bridge, R.PCI_IO_BASE, 0xe0f0);
@@ -411,9 +416,9 @@ export const pci_read_bridge_windows = traced('pci_read_bridge_windows', (k: Ker
   const tmp = new Resource('', 0n, 0n, 0);
   if (io) {
     bridge.ioWindow = true;
-    pci_read_bridge_io(k, bridge, tmp, true);
+    if (log) pci_read_bridge_io(k, bridge, tmp, true);
   }
-  pci_read_bridge_mmio(k, bridge, new Resource('', 0n, 0n, 0), true);
+  if (log) pci_read_bridge_mmio(k, bridge, new Resource('', 0n, 0n, 0), true);
   // DECchip 21050 pass 2 errata: no prefetching.
   if (bridge.vendor === 0x1011 && bridge.device === 0x0001) return;
   let pmem = pci_read_config_dword(k, bridge, R.PCI_PREF_MEMORY_BASE);
@@ -432,7 +437,7 @@ export const pci_read_bridge_windows = traced('pci_read_bridge_windows', (k: Ker
     pci_write_config_dword(k, bridge, R.PCI_PREF_BASE_UPPER32, orig);
     if (t) bridge.pref64Window = true;
   }
-  pci_read_bridge_mmio_pref(k, bridge, new Resource('', 0n, 0n, 0), true);
+  if (log) pci_read_bridge_mmio_pref(k, bridge, new Resource('', 0n, 0n, 0), true);
 });
 
 /**
@@ -444,9 +449,18 @@ export const pci_read_bridge_bases = traced('pci_read_bridge_bases', (k: Kernel,
   if (!dev) return;
   k.pci_info(dev, 'bridge_to', { res: child.busnRes, suffix: dev.transparent ? ' (subtractive decode)' : '' });
   for (let i = 0; i < 4; i++) child.resource[i] = dev.resource[PCI_BRIDGE_RESOURCES + i];
-  pci_read_bridge_io(k, dev, child.resource[0]!, false);
-  pci_read_bridge_mmio(k, dev, child.resource[1]!, false);
-  pci_read_bridge_mmio_pref(k, dev, child.resource[2]!, false);
+  // Before 6f32099a9172 this is where the windows were logged.
+  const log = !k.has(C.WINDOW_LOG_6F32099A9172);
+  pci_read_bridge_io(k, dev, child.resource[0]!, log);
+  pci_read_bridge_mmio(k, dev, child.resource[1]!, log);
+  pci_read_bridge_mmio_pref(k, dev, child.resource[2]!, log);
+  if (dev.transparent) {
+    for (const r of child.parent!.allResources()) {
+      if (!r.flags) continue;
+      child.rootResources.push(r); // pci_bus_add_resource(child, r, PCI_SUBTRACTIVE_DECODE)
+      k.pci_info(dev, 'bridge_window_subtractive', { res: r });
+    }
+  }
 });
 
 /** pci_configure_extended_tags() */
@@ -502,10 +516,28 @@ function pci_bus_insert_busn_res(k: Kernel, b: PciBus, bus: number, end: number)
     k.pci_bus_info(b, 'busn_insert_conflict', { res, where: 'domain ', res2: parent, name2: conflict.name || 'PCI Bus', res3: conflict });
 }
 
+/**
+ * pci_bridge_child_ext_cfg_accessible(): PCIe ports pass extended config space through; other
+ * bridges only with PCI-X Mode 2.
+ */
+function pci_bridge_child_ext_cfg_accessible(k: Kernel, bridge: PciDev): boolean {
+  if (bridge.bus.noExtCfg) return false;
+  const t = bridge.pcieType();
+  if (bridge.isPcie() && (t === R.PCI_EXP_TYPE_ROOT_PORT || t === R.PCI_EXP_TYPE_UPSTREAM || t === R.PCI_EXP_TYPE_DOWNSTREAM)) return true;
+  const pos = pci_find_capability(k, bridge, 0x07); // PCI_CAP_ID_PCIX
+  if (!pos) return false;
+  const status = pci_read_config_dword(k, bridge, pos + 4); // PCI_X_STATUS
+  return (status & (0x40000000 | 0x80000000)) !== 0; // 266 MHz / 533 MHz
+}
+
 /** pci_alloc_child_bus() / pci_add_new_bus() */
 function pci_add_new_bus(k: Kernel, parent: PciBus, bridge: PciDev, busnr: number): PciBus {
   const child = new PciBus(parent.domain, busnr, parent, bridge, new Resource('', 0n, 0n, IORESOURCE_BUS));
   child.busnRes.name = `PCI Bus ${child.name()}`;
+  if (!pci_bridge_child_ext_cfg_accessible(k, bridge)) {
+    child.noExtCfg = true;
+    k.pci_bus_info(child, 'no_extcfg');
+  }
   for (let i = 0; i < 4; i++) {
     child.resource[i] = bridge.resource[PCI_BRIDGE_RESOURCES + i];
     bridge.resource[PCI_BRIDGE_RESOURCES + i].name = child.busnRes.name;

@@ -9,7 +9,7 @@ export interface Release {
   commits: string[];
 }
 
-const V68 = [C.C82F63E411F1, C.RESOURCE_NAMES_65F8E0BEAC5A, C.PORT_TYPE_35259FF188E0];
+const V68 = [C.C82F63E411F1, C.RESOURCE_NAMES_65F8E0BEAC5A, C.PORT_TYPE_35259FF188E0, C.WINDOW_LOG_6F32099A9172];
 const V614 = [...V68, C.BATCH_BAR_SIZING_4453F360862E];
 
 export const RELEASES: Release[] = [
@@ -20,6 +20,10 @@ export const RELEASES: Release[] = [
   { name: 'v6.18.13', branch: 'linux-6.18.y', commits: [...V614, C.D0_ON_INIT_4D4C10F763D7, C.A2F1E22390AC], description: "Alexandre's bad kernel: a2f1e22390ac backported (71c50e60421b)" },
   { name: 'v6.19.11', branch: 'linux-6.19.y', commits: [...V614, C.D0_ON_INIT_4D4C10F763D7, C.STATE_SAVED_BE9EDDE43D85, C.A2F1E22390AC], description: "Alexandre's bad kernel (Bernd's 6.19.8 works: no host driver)" },
   { name: 'v7.0', branch: 'mainline', commits: [...V614, C.D0_ON_INIT_4D4C10F763D7, C.STATE_SAVED_BE9EDDE43D85, C.A2F1E22390AC], description: 'mainline before the fix' },
+  {
+    name: 'debian-6.1.192', branch: 'debian-6.1.y', commits: [C.C82F63E411F1, C.RESOURCE_NAMES_65F8E0BEAC5A],
+    description: "the QEMU oracle's kernel: v6.8 resource names backported; old discovery line and bridge window logging",
+  },
   { name: 'v7.1', branch: 'mainline', commits: [...V614, C.D0_ON_INIT_4D4C10F763D7, C.STATE_SAVED_BE9EDDE43D85, C.A2F1E22390AC, C.FIX_909F7BF9B080], description: 'mainline with 909f7bf9b080' },
 ];
 

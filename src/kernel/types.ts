@@ -33,6 +33,8 @@ export class PciBus {
   /** root buses: the host bridge windows (bus->resources list), printed as resource 4, 5, … */
   readonly rootResources: Resource[] = [];
   bridgeCtl = 0;
+  /** PCI_BUS_FLAGS_NO_EXTCFG */
+  noExtCfg = false;
   constructor(
     readonly domain: number,
     public number: number,

@@ -1,0 +1,25 @@
+// drivers/pci/hotplug/shpchp_core.c: the SHPC hotplug driver binds bridges with an SHPC
+// capability. Modelled: it enables the bridge and bus mastering. Not modelled: the controller
+// itself and its lines ("HPC vendor_id …", slot registration).
+import { Kernel, traced } from '../kernel';
+import { __pci_set_master, pci_enable_device, pci_find_capability } from '../pci';
+import { DriverWithIds, pci_register_driver } from '../pci-driver';
+import { pci_alloc_irq_vectors } from '../msi';
+import type { PciDev } from '../types';
+
+const PCI_CAP_ID_SHPC = 0x0c;
+
+const shpc_probe = traced('shpc_probe', (k: Kernel, dev: PciDev): number => {
+  if (!pci_find_capability(k, dev, PCI_CAP_ID_SHPC)) return -19; // is_shpc_capable()
+  const rc = pci_enable_device(k, dev); // shpc_init()
+  if (rc) return rc;
+  __pci_set_master(k, dev, true);
+  pci_alloc_irq_vectors(k, dev); // pci_enable_msi() unless shpchp_poll_mode
+  return 0;
+});
+
+/** shpcd_init(), device_initcall when built in */
+export const shpcd_init = traced('shpcd_init', (k: Kernel): void => {
+  const drv: DriverWithIds = { name: 'shpchp', ids: [], classMatch: 0x060400, probe: (dev) => shpc_probe(k, dev) };
+  pci_register_driver(k, drv);
+});
