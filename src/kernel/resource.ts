@@ -71,53 +71,100 @@ export function release_resource(res: Resource): void {
 
 export type AlignFn = (avail: { start: bigint; end: bigint; flags: number }, size: bigint, align: bigint) => bigint;
 
+export interface Constraint {
+  min: bigint;
+  max: bigint;
+  align: bigint;
+  alignf: AlignFn | null;
+  /** the architecture's arch_remove_reservations() */
+  removeReservations?: (tmp: { start: bigint; end: bigint; flags: number }) => void;
+}
+
 function alignUp(v: bigint, a: bigint): bigint {
   return a > 1n ? (v + a - 1n) & ~(a - 1n) : v;
 }
 
 /**
- * allocate_resource() → __find_resource_space(): walk the gaps between `root`'s children from the
- * bottom, clip each to [min, max], align, and take the first that fits.
- * `removeReservations` is the arch hook (x86 arch_remove_reservations()).
+ * __find_resource(): walk the gaps between `root`'s children from the bottom (treating `old`, when
+ * reallocating, as free), clip each to [min, max], align, and take the first that fits.
  */
-export function allocate_resource(
-  root: Resource,
-  res: Resource,
-  size: bigint,
-  min: bigint,
-  max: bigint,
-  align: bigint,
-  alignf: AlignFn | null,
-  removeReservations?: (tmp: { start: bigint; end: bigint; flags: number }) => void,
-): number {
+function find_resource_space(root: Resource, old: Resource | null, newRes: { start: bigint; end: bigint; flags: number }, size: bigint, c: Constraint): boolean {
   const kids = root.children;
   let k = 0;
   let tmpStart = root.start;
   if (kids.length && kids[0].start === root.start) {
-    tmpStart = kids[0].end + 1n;
+    tmpStart = kids[0] === old ? old.start : kids[0].end + 1n;
     k = 1;
   }
   for (;;) {
-    const tmpEnd = k < kids.length ? kids[k].start - 1n : root.end;
+    const self = k < kids.length ? kids[k] : null;
+    const tmpEnd = self ? (self === old ? self.end : self.start - 1n) : root.end;
     if (tmpEnd >= tmpStart) {
-      const tmp = { start: tmpStart < min ? min : tmpStart, end: tmpEnd > max ? max : tmpEnd, flags: res.flags };
-      removeReservations?.(tmp);
-      const availStart = alignUp(tmp.start, align);
-      if (availStart >= tmp.start && tmp.end >= tmp.start) {
-        const avail = { start: availStart, end: tmp.end, flags: res.flags & ~IORESOURCE_UNSET };
-        const start = alignf ? alignf(avail, size, align) : avail.start;
+      const tmp = { start: tmpStart < c.min ? c.min : tmpStart, end: tmpEnd > c.max ? c.max : tmpEnd, flags: newRes.flags };
+      c.removeReservations?.(tmp);
+      const availStart = alignUp(tmp.start, c.align);
+      if (availStart >= tmp.start) {
+        const avail = { start: availStart, end: tmp.end, flags: newRes.flags & ~IORESOURCE_UNSET };
+        const start = c.alignf ? c.alignf(avail, size, c.align) : avail.start;
         const end = start + size - 1n;
         if (start <= end && start >= avail.start && end <= avail.end) {
-          res.start = start;
-          res.end = end;
-          const conflict = request_resource_conflict(root, res);
-          return conflict ? -16 /* -EBUSY */ : 0;
+          newRes.start = start;
+          newRes.end = end;
+          return true;
         }
       }
     }
-    if (k >= kids.length || kids[k].end === root.end) break;
-    tmpStart = kids[k].end + 1n;
+    if (!self || self.end === root.end) break;
+    if (self !== old) tmpStart = self.end + 1n;
     k++;
   }
-  return -16; // -EBUSY
+  return false;
+}
+
+/** allocate_resource(): find space under `root` and request it; reallocate if `res` already has a parent. */
+export function allocate_resource(root: Resource, res: Resource, size: bigint, c: Constraint): number {
+  if (res.parent) return reallocate_resource(root, res, size, c);
+  const n = { start: res.start, end: res.end, flags: res.flags };
+  if (!find_resource_space(root, null, n, size, c)) return -16; // -EBUSY
+  res.start = n.start;
+  res.end = n.end;
+  return request_resource_conflict(root, res) ? -16 : 0;
+}
+
+/** reallocate_resource(): grow or move an allocated resource (pci_reassign_resource()). */
+function reallocate_resource(root: Resource, old: Resource, size: bigint, c: Constraint): number {
+  const n = { start: old.start, end: old.end, flags: old.flags };
+  if (!find_resource_space(root, old, n, size, c)) return -16;
+  const contains = (a: { start: bigint; end: bigint }, b: { start: bigint; end: bigint }) => a.start <= b.start && a.end >= b.end;
+  if (contains(n, old)) {
+    old.start = n.start;
+    old.end = n.end;
+    return 0;
+  }
+  if (old.children.length) return -16;
+  if (contains(old, n)) {
+    old.start = n.start;
+    old.end = n.end;
+    return 0;
+  }
+  release_resource(old);
+  old.start = n.start;
+  old.end = n.end;
+  return request_resource_conflict(root, old) ? -16 : 0;
+}
+
+/**
+ * release_child_resources(): detach everything below `r`, keeping each child's size (start 0).
+ * Calls `note` for each, innermost first, as the kernel's KERN_DEBUG "release child resource".
+ */
+export function release_child_resources(r: Resource, note: (child: Resource) => void): void {
+  const kids = r.children.splice(0);
+  for (const t of kids) {
+    t.parent = null;
+    release_child_resources(t, note);
+    note(t);
+    const size = t.end - t.start + 1n;
+    t.start = 0n;
+    t.end = size - 1n;
+  }
 }

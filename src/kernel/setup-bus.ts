@@ -1,88 +1,202 @@
-// drivers/pci/setup-bus.c: sizing bridge windows, assigning what is still unassigned (largest
-// alignment first), programming bridges, and the final bus resource dump.
+// drivers/pci/setup-bus.c: sizing bridge windows (with the optional "add_size" of hotplug
+// bridges), assigning what is still unassigned (largest alignment first, optional sizes first),
+// the pci=realloc retry loop that releases bridge windows, programming bridges, and the final
+// bus resource dump. Follows the 6.1/6.12 code (the two agree on everything modelled here).
 import * as R from '../hw/regs';
 import { pci_read_config_word, pci_write_config_dword, pci_write_config_word } from './access';
 import { Kernel, traced } from './kernel';
 import { pci_resource_name } from './pci';
 import {
-  IORESOURCE_IO, IORESOURCE_MEM, IORESOURCE_MEM_64, IORESOURCE_PCI_FIXED, IORESOURCE_PREFETCH, Resource,
+  IORESOURCE_IO, IORESOURCE_MEM, IORESOURCE_MEM_64, IORESOURCE_PCI_FIXED, IORESOURCE_PREFETCH, IORESOURCE_ROM_ENABLE,
+  IORESOURCE_SIZEALIGN, IORESOURCE_STARTALIGN, Resource, release_child_resources, release_resource,
 } from './resource';
-import { pci_assign_resource, pci_resource_alignment } from './setup-res';
-import { PCI_BRIDGE_RESOURCES, PCI_NUM_RESOURCES, PciBus, PciDev } from './types';
+import { pci_assign_resource, pci_reassign_resource, pci_resource_alignment } from './setup-res';
+import { PCI_BRIDGE_RESOURCES, PCI_IOV_RESOURCES, PCI_NUM_RESOURCES, PCI_ROM_RESOURCE, PciBus, PciDev } from './types';
 
 export class NotModelledError extends Error {
   override name = 'NotModelledError';
 }
 
-/** pci_bridge_check_ranges(): which windows this bridge has at all. */
-function pci_bridge_check_ranges(bus: PciBus): void {
-  const bridge = bus.self!;
-  const b = bridge.resource;
-  b[PCI_BRIDGE_RESOURCES + 1].flags |= IORESOURCE_MEM;
-  if (bridge.ioWindow) b[PCI_BRIDGE_RESOURCES].flags |= IORESOURCE_IO;
-  if (bridge.prefWindow) {
-    b[PCI_BRIDGE_RESOURCES + 2].flags |= IORESOURCE_MEM | IORESOURCE_PREFETCH;
-    if (bridge.pref64Window) b[PCI_BRIDGE_RESOURCES + 2].flags |= IORESOURCE_MEM_64;
+/** pci_hotplug_io_size, pci_hotplug_mmio_size, pci_hotplug_mmio_pref_size (drivers/pci/pci.c) */
+export const PCI_HOTPLUG_IO_SIZE = 256n;
+export const PCI_HOTPLUG_MMIO_SIZE = 2n * 1024n * 1024n;
+export const PCI_HOTPLUG_MMIO_PREF_SIZE = 2n * 1024n * 1024n;
+
+const PCI_RES_TYPE_MASK = IORESOURCE_IO | IORESOURCE_MEM | IORESOURCE_PREFETCH | IORESOURCE_MEM_64;
+const PCI_PREF_RANGE_TYPE_64 = 0x01;
+
+/** struct pci_dev_resource: a tracked resource with what it looked like when added. */
+interface DevRes {
+  dev: PciDev;
+  res: Resource;
+  start: bigint;
+  end: bigint;
+  flags: number;
+  addSize: bigint;
+  minAlign: bigint;
+}
+type ResList = DevRes[];
+
+const size = (r: { start: bigint; end: bigint }) => r.end - r.start + 1n;
+const idxOf = (dev: PciDev, res: Resource) => dev.resource.indexOf(res);
+const alignUp = (v: bigint, a: bigint) => (a > 1n ? (v + a - 1n) & ~(a - 1n) : v);
+const maxb = (a: bigint, b: bigint) => (a > b ? a : b);
+
+/** add_to_list(): list_add() — the new entry goes to the FRONT. */
+function add_to_list(list: ResList, dev: PciDev, res: Resource, addSize: bigint, minAlign: bigint): void {
+  list.unshift({ dev, res, start: res.start, end: res.end, flags: res.flags, addSize, minAlign });
+}
+
+function remove_from_list(list: ResList, res: Resource): void {
+  const i = list.findIndex((e) => e.res === res);
+  if (i >= 0) list.splice(i, 1);
+}
+
+const get_res_add_size = (list: ResList, res: Resource) => list.find((e) => e.res === res)?.addSize ?? 0n;
+const get_res_add_align = (list: ResList, res: Resource) => list.find((e) => e.res === res)?.minAlign ?? 0n;
+
+function reset_resource(res: Resource): void {
+  res.start = 0n;
+  res.end = 0n;
+  res.flags = 0;
+}
+
+/** pdev_sort_resources(): insert before the first entry of strictly smaller alignment (stable). */
+function pdev_sort_resources(k: Kernel, dev: PciDev, head: ResList): void {
+  for (let i = 0; i < PCI_NUM_RESOURCES; i++) {
+    const r = dev.resource[i];
+    if (r.flags & IORESOURCE_PCI_FIXED || !r.flags || r.parent) continue;
+    const rAlign = pci_resource_alignment(dev, r);
+    if (!rAlign) {
+      k.pci_info(dev, 'bogus_alignment', { idx: i, res: r });
+      continue;
+    }
+    let at = head.findIndex((e) => rAlign > pci_resource_alignment(e.dev, e.res));
+    if (at < 0) at = head.length;
+    head.splice(at, 0, { dev, res: r, start: 0n, end: 0n, flags: 0, addSize: 0n, minAlign: 0n });
   }
 }
 
-/** What the devices below `bus` still need from a window of this kind (0: nothing). */
-function childNeeds(bus: PciBus, match: (r: Resource) => boolean): bigint {
-  let need = 0n;
-  for (const dev of bus.devices) {
-    for (let i = 0; i < PCI_NUM_RESOURCES; i++) {
-      const r = dev.resource[i];
-      if (r.flags && match(r)) need += r.end - r.start + 1n;
+/** __dev_sort_resources(): not for classless devices or host bridges. */
+function __dev_sort_resources(k: Kernel, dev: PciDev, head: ResList): void {
+  const cls = dev.class >> 8;
+  if (cls === 0x0000 || cls === 0x0600) return;
+  if (cls === 0x0800) {
+    const cmd = pci_read_config_word(k, dev, R.PCI_COMMAND);
+    if (cmd & (R.PCI_COMMAND_IO | R.PCI_COMMAND_MEMORY)) return;
+  }
+  pdev_sort_resources(k, dev, head);
+}
+
+/** reassign_resources_sorted(): try to satisfy the optional add_size requests. */
+const reassign_resources_sorted = traced('reassign_resources_sorted', (k: Kernel, realloc: ResList, head: ResList): void => {
+  for (const add of [...realloc]) {
+    const res = add.res;
+    if (res.flags) {
+      if (!head.some((e) => e.res === res)) continue; // stays in realloc_head for another bus
+      const idx = idxOf(add.dev, res);
+      if (!size(res) || res.end < res.start) {
+        res.start = add.minAlign;
+        res.end = res.start + add.addSize - 1n;
+        if (pci_assign_resource(k, add.dev, idx)) reset_resource(res);
+      } else {
+        res.flags |= add.flags & (IORESOURCE_STARTALIGN | IORESOURCE_SIZEALIGN);
+        if (pci_reassign_resource(k, add.dev, idx, add.addSize, add.minAlign))
+          k.pci_info(add.dev, 'failed_to_add', { name: pci_resource_name(add.dev, idx), res, add: add.addSize });
+      }
+    }
+    remove_from_list(realloc, res);
+  }
+});
+
+/** assign_requested_resources_sorted(): the must-have sizes; failures go to fail_head. */
+const assign_requested_resources_sorted = traced('assign_requested_resources_sorted', (k: Kernel, head: ResList, fail: ResList | null): void => {
+  for (const e of head) {
+    const res = e.res;
+    const idx = idxOf(e.dev, res);
+    if (res.end >= res.start && size(res) > 0n && pci_assign_resource(k, e.dev, idx)) {
+      if (fail && !(idx === PCI_ROM_RESOURCE && !(res.flags & IORESOURCE_ROM_ENABLE))) add_to_list(fail, e.dev, res, 0n, 0n);
+      reset_resource(res);
     }
   }
-  return need;
+});
+
+function pci_fail_res_type_mask(fail: ResList): number {
+  let mask = 0;
+  for (const f of fail) mask |= f.flags;
+  return mask & (IORESOURCE_IO | IORESOURCE_MEM | IORESOURCE_PREFETCH);
+}
+
+function pci_need_to_release(mask: number, res: Resource): boolean {
+  if (res.flags & IORESOURCE_IO) return (mask & IORESOURCE_IO) !== 0;
+  if (res.flags & IORESOURCE_PREFETCH) {
+    if (mask & IORESOURCE_PREFETCH) return true;
+    return (mask & IORESOURCE_MEM) !== 0 && !(res.parent!.flags & IORESOURCE_PREFETCH);
+  }
+  if (res.flags & IORESOURCE_MEM) return (mask & IORESOURCE_MEM) !== 0;
+  return false;
 }
 
 /**
- * pbus_size_io() / pbus_size_mem(): a window that is already assigned needs nothing; a window no
- * child uses is disabled. Computing a new window size (bridges firmware left without a window for
- * their children) is not modelled yet and stops the run with that message.
+ * __assign_resources_sorted(): first try everything with its optional add_size; if anything
+ * fails, release what needs releasing, restore the sizes, assign the must-have sizes, and then
+ * try the optional sizes one by one (which is why a failing window is reported twice).
  */
-function pbus_size(k: Kernel, bus: PciBus, idx: number, match: (r: Resource) => boolean): void {
-  const b = bus.self!.resource[PCI_BRIDGE_RESOURCES + idx];
-  if (!b.flags || b.parent) return;
-  if (childNeeds(bus, match) === 0n) {
-    b.flags = 0;
-    return;
-  }
-  void k;
-  throw new NotModelledError(`${bus.self!.name()}: ${pci_resource_name(bus.self!, PCI_BRIDGE_RESOURCES + idx)} must be sized for [bus ${bus.name().slice(5)}], which is not modelled yet`);
-}
-
-/** __pci_bus_size_bridges(): depth first. */
-const __pci_bus_size_bridges = traced('__pci_bus_size_bridges', (k: Kernel, bus: PciBus): void => {
-  for (const dev of bus.devices) if (dev.subordinate) __pci_bus_size_bridges(k, dev.subordinate);
-  if (!bus.self) return;
-  pci_bridge_check_ranges(bus);
-  pbus_size(k, bus, 0, (r) => (r.flags & IORESOURCE_IO) !== 0);
-  pbus_size(k, bus, 2, (r) => (r.flags & IORESOURCE_PREFETCH) !== 0 && (r.flags & IORESOURCE_MEM) !== 0);
-  pbus_size(k, bus, 1, (r) => (r.flags & IORESOURCE_MEM) !== 0 && !(bus.self!.resource[PCI_BRIDGE_RESOURCES + 2].flags && r.flags & IORESOURCE_PREFETCH));
-});
-
-/** pdev_sort_resources() over a bus: unassigned resources, largest alignment first (stable). */
-function pbus_sort_resources(bus: PciBus): Array<{ dev: PciDev; idx: number; align: bigint }> {
-  const list: Array<{ dev: PciDev; idx: number; align: bigint }> = [];
-  for (const dev of bus.devices) {
-    const cls = dev.class >> 8;
-    // Don't touch classless devices or host bridges.
-    if (cls === 0x0000 || cls === 0x0600) continue;
-    for (let i = 0; i < PCI_NUM_RESOURCES; i++) {
-      const r = dev.resource[i];
-      if (r.flags & IORESOURCE_PCI_FIXED || !r.flags || r.parent) continue;
-      const align = pci_resource_alignment(dev, r);
-      if (!align) continue;
-      let at = list.findIndex((e) => align > e.align);
-      if (at < 0) at = list.length;
-      list.splice(at, 0, { dev, idx: i, align });
+const __assign_resources_sorted = traced('__assign_resources_sorted', (k: Kernel, head: ResList, realloc: ResList | null, fail: ResList | null): void => {
+  if (realloc && realloc.length) {
+    const save: ResList = [];
+    for (const e of head) add_to_list(save, e.dev, e.res, 0n, 0n);
+    for (const e of [...head]) {
+      e.res.end += get_res_add_size(realloc, e.res);
+      if (!(e.res.flags & IORESOURCE_STARTALIGN)) continue;
+      const addAlign = get_res_add_align(realloc, e.res);
+      if (addAlign > e.res.start) {
+        const rSize = size(e.res);
+        e.res.start = addAlign;
+        e.res.end = addAlign + rSize - 1n;
+        const to = head.findIndex((x) => addAlign > pci_resource_alignment(x.dev, x.res));
+        if (to >= 0) {
+          // list_move_tail(): unlink and insert before `to`
+          const from = head.indexOf(e);
+          const target = head[to];
+          head.splice(from, 1);
+          head.splice(head.indexOf(target), 0, e);
+        }
+      }
+    }
+    const localFail: ResList = [];
+    assign_requested_resources_sorted(k, head, localFail);
+    if (!localFail.length) {
+      for (const e of head) remove_from_list(realloc, e.res);
+      return;
+    }
+    const failType = pci_fail_res_type_mask(localFail);
+    for (const e of [...head]) {
+      if (e.res.parent && !pci_need_to_release(failType, e.res)) {
+        remove_from_list(realloc, e.res);
+        remove_from_list(save, e.res);
+        head.splice(head.indexOf(e), 1);
+      }
+    }
+    for (const e of head) if (e.res.parent) release_resource(e.res);
+    for (const s of save) {
+      s.res.start = s.start;
+      s.res.end = s.end;
+      s.res.flags = s.flags;
     }
   }
-  return list;
-}
+  assign_requested_resources_sorted(k, head, fail);
+  if (realloc) reassign_resources_sorted(k, realloc, head);
+});
+
+/** pbus_assign_resources_sorted(): every device of the bus in one list. */
+const pbus_assign_resources_sorted = traced('pbus_assign_resources_sorted', (k: Kernel, bus: PciBus, realloc: ResList | null, fail: ResList | null): void => {
+  const head: ResList = [];
+  for (const dev of bus.devices) __dev_sort_resources(k, dev, head);
+  __assign_resources_sorted(k, head, realloc, fail);
+});
+
+// ---- programming bridges ----------------------------------------------------------------------
 
 /** pci_setup_bridge_io() */
 const pci_setup_bridge_io = traced('pci_setup_bridge_io', (k: Kernel, bridge: PciDev): void => {
@@ -139,30 +253,365 @@ const pci_setup_bridge_mmio_pref = traced('pci_setup_bridge_mmio_pref', (k: Kern
   pci_write_config_dword(k, bridge, R.PCI_PREF_LIMIT_UPPER32, lu);
 });
 
-/** __pci_setup_bridge() */
-const __pci_setup_bridge = traced('__pci_setup_bridge', (k: Kernel, bus: PciBus): void => {
+/** __pci_setup_bridge(): the windows of `type`, then Bridge Control. */
+const __pci_setup_bridge = traced('__pci_setup_bridge', (k: Kernel, bus: PciBus, type: number): void => {
   const bridge = bus.self!;
   k.pci_info(bridge, 'setup_bridge_to', { res: bus.busnRes });
-  pci_setup_bridge_io(k, bridge);
-  pci_setup_bridge_mmio(k, bridge);
-  pci_setup_bridge_mmio_pref(k, bridge);
+  if (type & IORESOURCE_IO) pci_setup_bridge_io(k, bridge);
+  if (type & IORESOURCE_MEM) pci_setup_bridge_mmio(k, bridge);
+  if (type & IORESOURCE_PREFETCH) pci_setup_bridge_mmio_pref(k, bridge);
   pci_write_config_word(k, bridge, R.PCI_BRIDGE_CONTROL, bus.bridgeCtl);
 });
 
 export const pci_setup_bridge = traced('pci_setup_bridge', (k: Kernel, bus: PciBus): void => {
-  __pci_setup_bridge(k, bus);
+  __pci_setup_bridge(k, bus, IORESOURCE_IO | IORESOURCE_MEM | IORESOURCE_PREFETCH);
 });
 
+// ---- sizing -----------------------------------------------------------------------------------
+
+/** pci_bridge_check_ranges(): which windows the bridge has (flags only). */
+function pci_bridge_check_ranges(bus: PciBus): void {
+  const bridge = bus.self!;
+  const b = bridge.resource;
+  b[PCI_BRIDGE_RESOURCES + 1].flags |= IORESOURCE_MEM;
+  if (bridge.ioWindow) b[PCI_BRIDGE_RESOURCES].flags |= IORESOURCE_IO;
+  if (bridge.prefWindow) {
+    b[PCI_BRIDGE_RESOURCES + 2].flags |= IORESOURCE_MEM | IORESOURCE_PREFETCH;
+    if (bridge.pref64Window) b[PCI_BRIDGE_RESOURCES + 2].flags |= IORESOURCE_MEM_64 | PCI_PREF_RANGE_TYPE_64;
+  }
+}
+
+/** find_bus_resource_of_type(): an unassigned match first, else the first assigned one. */
+function find_bus_resource_of_type(k: Kernel, bus: PciBus, typeMask: number, type: number): Resource | null {
+  let assigned: Resource | null = null;
+  for (const r of bus.allResources()) {
+    if (r === k.ioportResource || r === k.iomemResource) continue;
+    if ((r.flags & typeMask) === type && !r.parent) return r;
+    if ((r.flags & typeMask) === type && !assigned) assigned = r;
+  }
+  return assigned;
+}
+
+function calculate_iosize(sz: bigint, minSize: bigint, size1: bigint, addSize: bigint, childrenAdd: bigint, oldSize: bigint, align: bigint): bigint {
+  if (sz < minSize) sz = minSize;
+  if (oldSize === 1n) oldSize = 0n;
+  // CONFIG_ISA/EISA's alias rounding is not in x86-64 distribution kernels.
+  sz = sz + size1;
+  sz = maxb(sz, addSize) + childrenAdd;
+  return alignUp(maxb(sz, oldSize), align);
+}
+
+function calculate_memsize(sz: bigint, minSize: bigint, addSize: bigint, childrenAdd: bigint, oldSize: bigint, align: bigint): bigint {
+  if (sz < minSize) sz = minSize;
+  if (oldSize === 1n) oldSize = 0n;
+  sz = maxb(sz, addSize) + childrenAdd;
+  return alignUp(maxb(sz, oldSize), align);
+}
+
+/** window_alignment(): 1 MiB for memory, 4 KiB for I/O. */
+function window_alignment(type: number): bigint {
+  if (type & IORESOURCE_MEM) return 0x100000n;
+  if (type & IORESOURCE_IO) return 0x1000n;
+  return 1n;
+}
+
+/** pbus_size_io() */
+const pbus_size_io = traced('pbus_size_io', (k: Kernel, bus: PciBus, minSize: bigint, addSize: bigint, realloc: ResList | null): void => {
+  const b = find_bus_resource_of_type(k, bus, IORESOURCE_IO, IORESOURCE_IO);
+  if (!b || b.parent) return;
+  let minAlign = window_alignment(IORESOURCE_IO);
+  let sz = 0n, size1 = 0n, childrenAdd = 0n;
+  for (const dev of bus.devices) {
+    for (const r of dev.resource) {
+      if (r.parent || !(r.flags & IORESOURCE_IO)) continue;
+      const rSize = size(r);
+      if (rSize < 0x400n) sz += rSize;
+      else size1 += rSize;
+      const align = pci_resource_alignment(dev, r);
+      if (align > minAlign) minAlign = align;
+      if (realloc) childrenAdd += get_res_add_size(realloc, r);
+    }
+  }
+  const size0 = calculate_iosize(sz, minSize, size1, 0n, 0n, size(b), minAlign);
+  const sizeAdd = !realloc || (!addSize && !childrenAdd) ? size0 : calculate_iosize(sz, minSize, size1, addSize, childrenAdd, size(b), minAlign);
+  if (!size0 && !sizeAdd) {
+    if (bus.self && (b.start || b.end)) k.pci_info(bus.self, 'disabling_window', { res: b, res2: bus.busnRes });
+    b.flags = 0;
+    return;
+  }
+  b.start = minAlign;
+  b.end = b.start + size0 - 1n;
+  b.flags |= IORESOURCE_STARTALIGN;
+  if (bus.self && sizeAdd > size0 && realloc) {
+    add_to_list(realloc, bus.self, b, sizeAdd - size0, minAlign);
+    k.pci_info(bus.self, 'window_add_size', { res: b, res2: bus.busnRes, add: sizeAdd - size0 });
+  }
+});
+
+/** calculate_mem_align() */
+function calculate_mem_align(aligns: bigint[], maxOrder: number): bigint {
+  let align = 0n, minAlign = 0n;
+  for (let order = 0; order <= maxOrder; order++) {
+    const align1 = 1n << BigInt(order + 20);
+    if (!align) minAlign = align1;
+    else if (alignUp(align + minAlign, minAlign) < align1) minAlign = align1 >> 1n;
+    align += aligns[order];
+  }
+  return minAlign;
+}
+
+function ffs(v: bigint): number {
+  let n = 0;
+  while (v && !(v & 1n)) {
+    v >>= 1n;
+    n++;
+  }
+  return n;
+}
+
+/** pbus_size_mem(): returns -ENOSPC when the bridge has no window of this kind. */
+const pbus_size_mem = traced('pbus_size_mem', (k: Kernel, bus: PciBus, mask: number, type: number, type2: number, type3: number, minSize: bigint, addSize: bigint, realloc: ResList | null): number => {
+  const b = find_bus_resource_of_type(k, bus, mask | IORESOURCE_PREFETCH, type);
+  if (!b) return -28;
+  if (b.parent) return 0;
+  const aligns: bigint[] = new Array(24).fill(0n);
+  let maxOrder = 0, sz = 0n, childrenAdd = 0n, addAlign = 0n;
+  for (const dev of bus.devices) {
+    for (let i = 0; i < PCI_NUM_RESOURCES; i++) {
+      const r = dev.resource[i];
+      if (r.parent || r.flags & IORESOURCE_PCI_FIXED || ((r.flags & mask) !== type && (r.flags & mask) !== type2 && (r.flags & mask) !== type3)) continue;
+      const rSize = size(r);
+      if (realloc && i >= PCI_IOV_RESOURCES && i < PCI_IOV_RESOURCES + 6) {
+        addAlign = maxb(pci_resource_alignment(dev, r), addAlign);
+        r.end = r.start - 1n;
+        add_to_list(realloc, dev, r, rSize, 0n);
+        childrenAdd += rSize;
+        continue;
+      }
+      const align = pci_resource_alignment(dev, r);
+      let order = ffs(align) - 20;
+      if (order < 0) order = 0;
+      if (order >= 24) {
+        k.pci_info(dev, 'bad_alignment', { name: pci_resource_name(dev, i), res: r, align });
+        r.flags = 0;
+        continue;
+      }
+      sz += maxb(rSize, align);
+      if (rSize <= align) aligns[order] += align;
+      if (order > maxOrder) maxOrder = order;
+      if (realloc) {
+        childrenAdd += get_res_add_size(realloc, r);
+        addAlign = maxb(addAlign, get_res_add_align(realloc, r));
+      }
+    }
+  }
+  const minAlign = maxb(calculate_mem_align(aligns, maxOrder), window_alignment(b.flags));
+  const size0 = calculate_memsize(sz, minSize, 0n, 0n, size(b), minAlign);
+  addAlign = maxb(minAlign, addAlign);
+  const sizeAdd = !realloc || (!addSize && !childrenAdd) ? size0 : calculate_memsize(sz, minSize, addSize, childrenAdd, size(b), addAlign);
+  if (!size0 && !sizeAdd) {
+    if (bus.self && (b.start || b.end)) k.pci_info(bus.self, 'disabling_window', { res: b, res2: bus.busnRes });
+    b.flags = 0;
+    return 0;
+  }
+  b.start = minAlign;
+  b.end = size0 + minAlign - 1n;
+  b.flags |= IORESOURCE_STARTALIGN;
+  if (bus.self && sizeAdd > size0 && realloc) {
+    add_to_list(realloc, bus.self, b, sizeAdd - size0, addAlign);
+    k.pci_info(bus.self, 'window_add_size_align', { res: b, res2: bus.busnRes, add: sizeAdd - size0, align: addAlign });
+  }
+  return 0;
+});
+
+/** __pci_bus_size_bridges(): children first; root buses are not sized (no size_windows on x86). */
+const __pci_bus_size_bridges = traced('__pci_bus_size_bridges', (k: Kernel, bus: PciBus, realloc: ResList | null): void => {
+  for (const dev of bus.devices) {
+    if (!dev.subordinate) continue;
+    if (dev.hdrType === R.PCI_HEADER_TYPE_CARDBUS) throw new NotModelledError(`${dev.name()}: CardBus bridge sizing is not modelled`);
+    __pci_bus_size_bridges(k, dev.subordinate, realloc);
+  }
+  if (!bus.self) return;
+  const pref = bus.self.resource[PCI_BRIDGE_RESOURCES + 2];
+  let addIo = 0n, addMmio = 0n, addPref = 0n;
+  pci_bridge_check_ranges(bus);
+  if (bus.self.isHotplugBridge) {
+    addIo = PCI_HOTPLUG_IO_SIZE;
+    addMmio = PCI_HOTPLUG_MMIO_SIZE;
+    addPref = PCI_HOTPLUG_MMIO_PREF_SIZE;
+  }
+  pbus_size_io(k, bus, realloc ? 0n : addIo, addIo, realloc);
+  let mask = IORESOURCE_MEM;
+  let prefmask = IORESOURCE_MEM | IORESOURCE_PREFETCH;
+  let type2 = 0, type3 = 0;
+  if (pref.flags & IORESOURCE_MEM_64) {
+    prefmask |= IORESOURCE_MEM_64;
+    if (pbus_size_mem(k, bus, prefmask, prefmask, prefmask, prefmask, realloc ? 0n : addPref, addPref, realloc) === 0) {
+      mask = prefmask;
+      type2 = prefmask & ~IORESOURCE_MEM_64;
+      type3 = prefmask & ~IORESOURCE_PREFETCH;
+    }
+  }
+  if (!type2) {
+    prefmask &= ~IORESOURCE_MEM_64;
+    if (pbus_size_mem(k, bus, prefmask, prefmask, prefmask, prefmask, realloc ? 0n : addPref, addPref, realloc) === 0) mask = prefmask;
+    else addMmio += addPref;
+    type2 = type3 = IORESOURCE_MEM;
+  }
+  pbus_size_mem(k, bus, mask, IORESOURCE_MEM, type2, type3, realloc ? 0n : addMmio, addMmio, realloc);
+});
+
+// ---- distributing spare window space to hotplug bridges ---------------------------------------
+
+interface Avail { start: bigint; end: bigint; flags: number }
+
+function adjust_bridge_window(res: Resource, addList: ResList | null, newSize: bigint): void {
+  if (res.parent || !newSize) return;
+  if (newSize === size(res)) return;
+  res.end = res.start + newSize - 1n;
+  if (addList) remove_from_list(addList, res);
+}
+
+function remove_dev_resource(avail: Avail, dev: PciDev, res: Resource): void {
+  const sz = size(res);
+  if (sz <= 0n) return;
+  const a = pci_resource_alignment(dev, res);
+  const pad = a ? alignUp(avail.start, a) - avail.start : 0n;
+  const next = avail.start + pad + sz;
+  avail.start = next < avail.end + 1n ? next : avail.end + 1n;
+}
+
+function remove_dev_resources(dev: PciDev, io: Avail, mmio: Avail, pref: Avail): void {
+  for (const r of dev.resource) {
+    const t = r.flags & 0x1f00;
+    if (t === IORESOURCE_IO) remove_dev_resource(io, dev, r);
+    else if (t === IORESOURCE_MEM) {
+      if (r.flags & IORESOURCE_PREFETCH && (r.flags & IORESOURCE_MEM_64) === (pref.flags & IORESOURCE_MEM_64)) remove_dev_resource(pref, dev, r);
+      else remove_dev_resource(mmio, dev, r);
+    }
+  }
+}
+
+const bridgesOn = (bus: PciBus) => bus.devices.filter((d) => d.hdrType === R.PCI_HEADER_TYPE_BRIDGE || d.hdrType === R.PCI_HEADER_TYPE_CARDBUS);
+
+function pci_bus_distribute_available_resources(bus: PciBus, addList: ResList | null, io: Avail, mmio: Avail, pref: Avail): void {
+  const bridge = bus.self!;
+  const ioRes = bridge.resource[PCI_BRIDGE_RESOURCES], mmioRes = bridge.resource[PCI_BRIDGE_RESOURCES + 1], prefRes = bridge.resource[PCI_BRIDGE_RESOURCES + 2];
+  for (const [a, r] of [[io, ioRes], [mmio, mmioRes], [pref, prefRes]] as const) {
+    const align = pci_resource_alignment(bridge, r);
+    if (!r.parent && align) {
+      const s = alignUp(a.start, align);
+      a.start = s < a.end + 1n ? s : a.end + 1n;
+    }
+  }
+  adjust_bridge_window(ioRes, addList, size(io));
+  adjust_bridge_window(mmioRes, addList, size(mmio));
+  adjust_bridge_window(prefRes, addList, size(pref));
+  const bridges = bridgesOn(bus);
+  const hotplug = bridges.filter((d) => d.isHotplugBridge).length;
+  const normal = bridges.length - hotplug;
+  if (!bridges.length) return;
+  for (const dev of bus.devices) remove_dev_resources(dev, io, mmio, pref);
+  const n = BigInt(hotplug || normal);
+  const ioPer = size(io) / n, mmioPer = size(mmio) / n, prefPer = size(pref) / n;
+  for (const dev of bridges) {
+    const b = dev.subordinate;
+    if (!b || (hotplug && !dev.isHotplugBridge)) continue;
+    const step = (a: Avail, per: bigint, res: Resource) => {
+      const al = pci_resource_alignment(dev, res);
+      a.end = al ? a.start + (per & ~(al - 1n)) - 1n : a.start + per - 1n;
+      a.start -= size(res);
+    };
+    step(io, ioPer, dev.resource[PCI_BRIDGE_RESOURCES]);
+    step(mmio, mmioPer, dev.resource[PCI_BRIDGE_RESOURCES + 1]);
+    step(pref, prefPer, dev.resource[PCI_BRIDGE_RESOURCES + 2]);
+    pci_bus_distribute_available_resources(b, addList, { ...io }, { ...mmio }, { ...pref });
+    io.start += io.end + 1n;
+    mmio.start += mmio.end + 1n;
+    pref.start += pref.end + 1n;
+  }
+}
+
+function pci_bridge_resources_not_assigned(dev: PciDev): boolean {
+  for (let i = 0; i < 3; i++) {
+    const r = dev.resource[PCI_BRIDGE_RESOURCES + i];
+    if (r.flags && !(r.flags & IORESOURCE_STARTALIGN)) return false;
+  }
+  return true;
+}
+
+const pci_root_bus_distribute_available_resources = traced('pci_root_bus_distribute_available_resources', (k: Kernel, bus: PciBus, addList: ResList | null): void => {
+  for (const dev of bridgesOn(bus)) {
+    const b = dev.subordinate;
+    if (!b) continue;
+    if (bus.self && pci_bridge_resources_not_assigned(dev)) {
+      if (!dev.isHotplugBridge) continue; // pci_bridge_distribute_available_resources()
+      const w = (i: number) => ({ start: dev.resource[PCI_BRIDGE_RESOURCES + i].start, end: dev.resource[PCI_BRIDGE_RESOURCES + i].end, flags: dev.resource[PCI_BRIDGE_RESOURCES + i].flags });
+      pci_bus_distribute_available_resources(b, addList, w(0), w(1), w(2));
+    } else {
+      pci_root_bus_distribute_available_resources(k, b, addList);
+    }
+  }
+});
+
+// ---- assignment across the hierarchy ----------------------------------------------------------
+
 /** __pci_bus_assign_resources(): this bus's devices first, then each child bus, then its bridge. */
-const __pci_bus_assign_resources = traced('__pci_bus_assign_resources', (k: Kernel, bus: PciBus): void => {
-  for (const e of pbus_sort_resources(bus)) pci_assign_resource(k, e.dev, e.idx);
+const __pci_bus_assign_resources = traced('__pci_bus_assign_resources', (k: Kernel, bus: PciBus, realloc: ResList | null, fail: ResList | null): void => {
+  pbus_assign_resources_sorted(k, bus, realloc, fail);
   for (const dev of bus.devices) {
     const b = dev.subordinate;
     if (!b) continue;
-    __pci_bus_assign_resources(k, b);
-    if (dev.hdrType === R.PCI_HEADER_TYPE_BRIDGE && dev.enableCnt === 0) pci_setup_bridge(k, b);
+    __pci_bus_assign_resources(k, b, realloc, fail);
+    if (dev.hdrType === R.PCI_HEADER_TYPE_BRIDGE) {
+      if (dev.enableCnt === 0) pci_setup_bridge(k, b);
+    } else k.pci_info(dev, 'not_setting_up_bridge', { domain: b.domain, bus: b.number });
   }
 });
+
+// ---- release (pci=realloc retries) ------------------------------------------------------------
+
+/** pci_bridge_release_resources(): give back one window, keeping its size, and disable it. */
+const pci_bridge_release_resources = traced('pci_bridge_release_resources', (k: Kernel, bus: PciBus, type: number): void => {
+  const dev = bus.self!;
+  const b = dev.resource;
+  const w = (i: number) => b[PCI_BRIDGE_RESOURCES + i];
+  let idx: number;
+  if (type & IORESOURCE_IO) idx = 0;
+  else if (!(type & IORESOURCE_PREFETCH)) idx = 1;
+  else if (type & IORESOURCE_MEM_64 && w(2).flags & IORESOURCE_MEM_64) idx = 2;
+  else if (!(w(2).flags & IORESOURCE_MEM_64) && w(2).flags & IORESOURCE_PREFETCH) idx = 2;
+  else idx = 1;
+  const r = w(idx);
+  if (!r.parent) return;
+  release_child_resources(r, (child) => k.pr_info('release_child_resource', { res: child }));
+  release_resource(r);
+  const oldFlags = r.flags & PCI_RES_TYPE_MASK;
+  let t = oldFlags;
+  k.pci_info(dev, 'resource_released', { idx: PCI_BRIDGE_RESOURCES + idx, res: r });
+  r.end = size(r) - 1n;
+  r.start = 0n;
+  r.flags = 0;
+  // Avoiding touch the one without PREF
+  if (t & IORESOURCE_PREFETCH) t = IORESOURCE_PREFETCH;
+  __pci_setup_bridge(k, bus, t);
+  r.flags = oldFlags;
+});
+
+/** pci_bus_release_bridge_resources(): children first; leaf_only releases only leaf bridges. */
+function pci_bus_release_bridge_resources(k: Kernel, bus: PciBus, type: number, wholeSubtree: boolean): void {
+  let leaf = true;
+  for (const dev of bus.devices) {
+    const b = dev.subordinate;
+    if (!b) continue;
+    leaf = false;
+    if (dev.class >> 8 !== 0x0604) continue;
+    if (wholeSubtree) pci_bus_release_bridge_resources(k, b, type, true);
+  }
+  if (!bus.self) return;
+  if (bus.self.class >> 8 !== 0x0604) return;
+  if (wholeSubtree || leaf) pci_bridge_release_resources(k, bus, type);
+}
 
 /** pci_bus_dump_resources(): "resource N [...]" for every bus, depth first. */
 const pci_bus_dump_resources = traced('pci_bus_dump_resources', (k: Kernel, bus: PciBus): void => {
@@ -174,10 +623,56 @@ const pci_bus_dump_resources = traced('pci_bus_dump_resources', (k: Kernel, bus:
   for (const dev of bus.devices) if (dev.subordinate) pci_bus_dump_resources(k, dev.subordinate);
 });
 
-/** pci_assign_unassigned_root_bus_resources() (no realloc: one try). */
+function pci_bus_get_depth(bus: PciBus): number {
+  let depth = 0;
+  for (const c of bus.children) depth = Math.max(depth, pci_bus_get_depth(c) + 1);
+  return depth;
+}
+
+/**
+ * pci_assign_unassigned_root_bus_resources(). Without pci=realloc there is one try, with the
+ * optional sizes. With it, max depth + 1 tries: all but the last without optional sizes; after a
+ * failing try the windows above the failures are released (leaf bridges on the 2nd try, whole
+ * subtrees from the 3rd) and everything is sized again.
+ */
 export const pci_assign_unassigned_root_bus_resources = traced('pci_assign_unassigned_root_bus_resources', (k: Kernel, bus: PciBus): void => {
-  __pci_bus_size_bridges(k, bus);
-  __pci_bus_assign_resources(k, bus);
+  const realloc: ResList = [];
+  let addList: ResList | null = null;
+  let tried = 0;
+  let wholeSubtree = false;
+  let fail: ResList = [];
+  let tryNum = 1;
+  // pci_realloc_detect(): auto-enabling needs unassigned SR-IOV BARs, which are not modelled.
+  const enabled = k.cmdline.realloc === true;
+  if (enabled) {
+    const depth = pci_bus_get_depth(bus);
+    tryNum = depth + 1;
+    k.pci_bus_info(bus, 'max_bus_depth', { depth, num: tryNum });
+  }
+  for (;;) {
+    if (tried + 1 === tryNum) addList = realloc;
+    __pci_bus_size_bridges(k, bus, addList);
+    pci_root_bus_distribute_available_resources(k, bus, addList);
+    __pci_bus_assign_resources(k, bus, addList, fail);
+    tried++;
+    if (!fail.length) break;
+    if (tried >= tryNum) {
+      if (!enabled) k.pci_bus_info(bus, 'try_realloc');
+      fail = [];
+      break;
+    }
+    k.pci_bus_info(bus, 'no_try', { n: tried + 1 });
+    if (tried + 1 > 2) wholeSubtree = true;
+    for (const f of fail) pci_bus_release_bridge_resources(k, f.dev.bus, f.flags & PCI_RES_TYPE_MASK, wholeSubtree);
+    for (const f of fail) {
+      f.res.start = f.start;
+      f.res.end = f.end;
+      f.res.flags = f.flags;
+      const idx = idxOf(f.dev, f.res);
+      if (f.dev.isBridge() && idx >= PCI_BRIDGE_RESOURCES && idx < PCI_BRIDGE_RESOURCES + 4) f.res.flags = 0;
+    }
+    fail = [];
+  }
   pci_bus_dump_resources(k, bus);
 });
 

@@ -6,7 +6,7 @@ import { Kernel, traced } from './kernel';
 import { pci_find_parent_resource, pci_resource_name } from './pci';
 import {
   IORESOURCE_IO, IORESOURCE_MEM, IORESOURCE_MEM_64, IORESOURCE_PCI_FIXED, IORESOURCE_PREFETCH, IORESOURCE_ROM_ENABLE,
-  IORESOURCE_ROM_SHADOW, IORESOURCE_STARTALIGN, IORESOURCE_UNSET, Resource, allocate_resource, request_resource_conflict,
+  IORESOURCE_ROM_SHADOW, IORESOURCE_SIZEALIGN, IORESOURCE_STARTALIGN, IORESOURCE_UNSET, Resource, allocate_resource, request_resource_conflict,
 } from './resource';
 import { PCI_BRIDGE_RESOURCES, PCI_ROM_RESOURCE, PciBus, PciDev } from './types';
 import { pcibios_align_resource, arch_remove_reservations } from './arch/x86/i386';
@@ -103,11 +103,21 @@ export const pci_claim_bridge_resource = traced('pci_claim_bridge_resource', (k:
   return -22;
 });
 
-/** pci_resource_alignment() for BARs (size-aligned) and bridge windows (start-aligned). */
+/**
+ * pci_resource_alignment() → resource_alignment(): BARs are size-aligned (IORESOURCE_SIZEALIGN),
+ * bridge windows being sized carry their alignment in `start` (IORESOURCE_STARTALIGN); anything
+ * else has no alignment (0). SR-IOV and CardBus alignment are not modelled.
+ */
 export function pci_resource_alignment(dev: PciDev, res: Resource): bigint {
   void dev;
-  if (res.flags & IORESOURCE_STARTALIGN) return res.start;
-  return res.end - res.start + 1n;
+  switch (res.flags & (IORESOURCE_SIZEALIGN | IORESOURCE_STARTALIGN)) {
+    case IORESOURCE_SIZEALIGN:
+      return res.end - res.start + 1n;
+    case IORESOURCE_STARTALIGN:
+      return res.start;
+    default:
+      return 0n;
+  }
 }
 
 const PCIBIOS_MIN_IO = 0x1000n;
@@ -125,11 +135,22 @@ function pci_bus_alloc_from_region(k: Kernel, bus: PciBus, res: Resource, size: 
     if ((res.flags ^ r.flags) & tm) continue;
     // We cannot allocate a non-prefetching resource from a pre-fetching area.
     if (r.flags & IORESOURCE_PREFETCH && !(res.flags & IORESOURCE_PREFETCH)) continue;
-    const avStart = r.start > region.start ? r.start : region.start;
-    const avEnd = r.end < region.end ? r.end : region.end;
-    if (avStart > avEnd) continue;
-    const minUsed = avStart > min ? avStart : min;
-    const ret = allocate_resource(r, res, size, minUsed, avEnd, align, (avail, sz, al) => pcibios_align_resource(dev, avail, sz, al), (t) => arch_remove_reservations(t));
+    // pci_clip_resource_to_region(): an empty clip keeps start and sets end = start - 1
+    let avStart = r.start > region.start ? r.start : region.start;
+    let avEnd = r.end < region.end ? r.end : region.end;
+    if (avEnd < avStart) {
+      avStart = r.start;
+      avEnd = r.start - 1n;
+    }
+    // "min" protects badly documented motherboard resources, but an already-configured bridge
+    // window's start overrides it.
+    const minUsed = avStart ? avStart : min;
+    if (avEnd >= minUsed - 1n && size > avEnd - minUsed + 1n) continue;
+    const ret = allocate_resource(r, res, size, {
+      min: minUsed, max: avEnd, align,
+      alignf: (avail, sz, al) => pcibios_align_resource(dev, avail, sz, al),
+      removeReservations: (t) => arch_remove_reservations(t),
+    });
     if (ret === 0) return 0;
   }
   void k;
@@ -195,6 +216,30 @@ const pci_revert_fw_address = traced('pci_revert_fw_address', (k: Kernel, dev: P
     res.flags |= IORESOURCE_UNSET;
     return -16;
   }
+  return 0;
+});
+
+/** pci_reassign_resource(): grow an assigned resource by `addsize` (the optional part). */
+export const pci_reassign_resource = traced('pci_reassign_resource', (k: Kernel, dev: PciDev, resno: number, addsize: bigint, minAlign: bigint): number => {
+  const res = dev.resource[resno];
+  const name = pci_resource_name(dev, resno);
+  if (res.flags & IORESOURCE_PCI_FIXED) return 0;
+  const flags = res.flags;
+  res.flags |= IORESOURCE_UNSET;
+  if (!res.parent) {
+    k.pci_info(dev, 'reassign_unassigned', { name, res });
+    return -22;
+  }
+  const newSize = res.end - res.start + 1n + addsize;
+  const ret = _pci_assign_resource(k, dev, resno, newSize, minAlign);
+  if (ret) {
+    res.flags = flags;
+    k.pci_info(dev, 'expand_failed', { name, res, add: addsize });
+    return ret;
+  }
+  res.flags &= ~(IORESOURCE_UNSET | IORESOURCE_STARTALIGN);
+  k.pci_info(dev, 'reassigned', { name, res, add: addsize });
+  if (resno < PCI_BRIDGE_RESOURCES) pci_update_resource(k, dev, resno);
   return 0;
 });
 

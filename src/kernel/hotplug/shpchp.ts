@@ -1,10 +1,10 @@
-// drivers/pci/hotplug/shpchp_core.c: the SHPC hotplug driver binds bridges with an SHPC
-// capability. Modelled: it enables the bridge and bus mastering. Not modelled: the controller
-// itself and its lines ("HPC vendor_id …", slot registration).
+// drivers/pci/hotplug/shpchp_core.c: the SHPC hotplug driver probes bridges with an SHPC
+// capability. Modelled: what it leaves in PCI-core registers. Not modelled: the controller itself
+// and its lines ("HPC vendor_id …", slot registration).
 import { Kernel, traced } from '../kernel';
 import { __pci_set_master, pci_enable_device, pci_find_capability } from '../pci';
 import { DriverWithIds, pci_register_driver } from '../pci-driver';
-import { pci_alloc_irq_vectors } from '../msi';
+import { pci_alloc_irq_vectors, pci_intx } from '../msi';
 import type { PciDev } from '../types';
 
 const PCI_CAP_ID_SHPC = 0x0c;
@@ -15,7 +15,12 @@ const shpc_probe = traced('shpc_probe', (k: Kernel, dev: PciDev): number => {
   if (rc) return rc;
   __pci_set_master(k, dev, true);
   pci_alloc_irq_vectors(k, dev); // pci_enable_msi() unless shpchp_poll_mode
-  return 0;
+  // init_slots(): pci_hp_register() fails with -EBUSY where ACPI hotplug (acpiphp) has already
+  // registered the slots — as on QEMU's pci-bridge, the only SHPC bridges the model has seen.
+  // shpchp_probe() then releases the controller: hpc_release_ctlr() → pci_disable_msi(), which
+  // turns INTx back on; the bridge stays enabled with bus mastering.
+  pci_intx(k, dev, true);
+  return -16;
 });
 
 /** shpcd_init(), device_initcall when built in */
