@@ -3,7 +3,7 @@
 import * as R from '../hw/regs';
 import {
   pci_bus_read_config_dword, pci_read_config_byte, pci_read_config_dword, pci_read_config_word,
-  pci_write_config_dword, pci_write_config_word, pcie_capability_read_dword, pcie_capability_read_word,
+  pci_write_config_byte, pci_write_config_dword, pci_write_config_word, pcie_capability_read_dword, pcie_capability_read_word,
   pcie_capability_write_word,
 } from './access';
 import * as C from './commits';
@@ -14,6 +14,7 @@ import {
   IORESOURCE_ROM_ENABLE, IORESOURCE_SIZEALIGN, IORESOURCE_UNSET, IORESOURCE_WINDOW, Resource, request_resource_conflict,
 } from './resource';
 import { PCI_BRIDGE_RESOURCES, PCI_ROM_RESOURCE, PCI_STD_NUM_BARS, PCI_UNKNOWN, PciBus, PciDev } from './types';
+import { NotModelledError } from './setup-bus';
 import { pcibios_fixup_bus } from './arch/x86/i386';
 import type { HostBridge } from '../hw/machine';
 
@@ -532,8 +533,10 @@ function pci_bridge_child_ext_cfg_accessible(k: Kernel, bridge: PciDev): boolean
 
 /** pci_alloc_child_bus() / pci_add_new_bus() */
 function pci_add_new_bus(k: Kernel, parent: PciBus, bridge: PciDev, busnr: number): PciBus {
-  const child = new PciBus(parent.domain, busnr, parent, bridge, new Resource('', 0n, 0n, IORESOURCE_BUS));
+  const child = new PciBus(parent.domain, busnr, parent, bridge, new Resource('', BigInt(busnr), 0xffn, IORESOURCE_BUS));
   child.busnRes.name = `PCI Bus ${child.name()}`;
+  child.primary = Number(parent.busnRes.start);
+  child.noExtCfg = parent.noExtCfg;
   if (!pci_bridge_child_ext_cfg_accessible(k, bridge)) {
     child.noExtCfg = true;
     k.pci_bus_info(child, 'no_extcfg');
@@ -547,17 +550,41 @@ function pci_add_new_bus(k: Kernel, parent: PciBus, bridge: PciDev, busnr: numbe
   return child;
 }
 
+/** pci_bus_update_busn_res_end(): shrink (or grow) a bus number range once its scan is done. */
+function pci_bus_update_busn_res_end(k: Kernel, b: PciBus, busMax: number): number {
+  const res = b.busnRes;
+  if (res.start > BigInt(busMax)) return -22;
+  const old = res.copy();
+  // adjust_resource(): must stay inside the parent and clear of siblings and children
+  const parent = res.parent;
+  let ok = true;
+  if (parent) {
+    if (BigInt(busMax) > parent.end) ok = false;
+    for (const sib of parent.children) if (sib !== res && sib.start > res.start && sib.start <= BigInt(busMax)) ok = false;
+  }
+  for (const c of res.children) if (c.end > BigInt(busMax)) ok = false;
+  if (ok) res.end = BigInt(busMax);
+  k.pci_bus_info(b, 'busn_res_end', { res: old, what: ok ? 'is' : 'can not be', max: busMax });
+  if (ok && !res.parent) pci_bus_insert_busn_res(k, b, Number(res.start), Number(res.end));
+  return ok ? 0 : -16;
+}
+
 /**
- * pci_scan_bridge_extend(): firmware-configured bridges are scanned in pass 0; bridges that need
- * bus numbers are numbered in pass 1 (not modelled yet: the error says so).
+ * pci_scan_bridge_extend(): firmware-configured bridges are scanned in pass 0; with
+ * pci=assign-busses (or a broken configuration) pass 0 clears the bus numbers and pass 1 numbers
+ * the bridges depth first, each child bus first reaching to its parent's end and then shrunk.
  */
-export const pci_scan_bridge_extend = traced('pci_scan_bridge_extend', (k: Kernel, bus: PciBus, dev: PciDev, max: number, pass: number): number => {
-  const buses = pci_read_config_dword(k, dev, R.PCI_PRIMARY_BUS);
+export const pci_scan_bridge_extend = traced('pci_scan_bridge_extend', (k: Kernel, bus: PciBus, dev: PciDev, max: number, availableBuses: number, pass: number): number => {
+  const isCardbus = dev.hdrType === R.PCI_HEADER_TYPE_CARDBUS;
+  let buses = pci_read_config_dword(k, dev, R.PCI_PRIMARY_BUS);
   let primary = buses & 0xff;
   const secondary = (buses >>> 8) & 0xff;
   const subordinate = (buses >>> 16) & 0xff;
   k.pci_info(dev, 'scanning_behind_bridge', { sec: secondary, sub: subordinate, pass });
-  if (!primary && primary !== bus.number && secondary && subordinate) primary = bus.number;
+  if (!primary && primary !== bus.number && secondary && subordinate) {
+    k.pci_info(dev, 'primary_hard_wired');
+    primary = bus.number;
+  }
   let broken = false;
   if (!pass && (primary !== bus.number || secondary <= bus.number || secondary > subordinate)) {
     k.pci_info(dev, 'bridge_config_invalid', { sec: secondary, sub: subordinate });
@@ -566,37 +593,97 @@ export const pci_scan_bridge_extend = traced('pci_scan_bridge_extend', (k: Kerne
   // Disable Master-Abort Mode during probing.
   const bctl = pci_read_config_word(k, dev, R.PCI_BRIDGE_CONTROL);
   pci_write_config_word(k, dev, R.PCI_BRIDGE_CONTROL, bctl & ~R.PCI_BRIDGE_CTL_MASTER_ABORT);
-  if ((secondary || subordinate) && !k.cmdline.assignBusses && !broken) {
-    if (!pass) {
-      let child = bus.children.find((c) => c.number === secondary);
-      if (!child) {
-        child = pci_add_new_bus(k, bus, dev, secondary);
-        pci_bus_insert_busn_res(k, child, secondary, subordinate);
-        child.bridgeCtl = bctl;
-      }
-      const cmax = pci_scan_child_bus_extend(k, child, subordinate - secondary);
-      if (cmax > subordinate) k.pci_info(dev, 'bridge_subordinate_max', { sub: subordinate, max: cmax });
-      if (subordinate > max) max = subordinate;
+  const assignAll = k.cmdline.assignBusses === true; // pcibios_assign_all_busses()
+  let child: PciBus | undefined;
+  if ((secondary || subordinate) && !assignAll && !isCardbus && !broken) {
+    // Bus already configured by firmware: process it in the first pass and just note it.
+    if (pass) return out();
+    child = bus.children.find((c) => c.number === secondary);
+    if (!child) {
+      child = pci_add_new_bus(k, bus, dev, secondary);
+      child.primary = primary;
+      pci_bus_insert_busn_res(k, child, secondary, subordinate);
+      child.bridgeCtl = bctl;
     }
+    const cmax = pci_scan_child_bus_extend(k, child, subordinate - secondary);
+    if (cmax > subordinate) k.pci_info(dev, 'bridge_subordinate_max', { sub: subordinate, max: cmax });
+    if (subordinate > max) max = subordinate;
   } else {
-    throw new Error(`${dev.name()}: bridge needs bus numbers assigned (pci=assign-busses or invalid firmware numbering); bus renumbering is not modelled yet`);
+    if (!pass) {
+      if (assignAll || broken || isCardbus) pci_write_config_dword(k, dev, R.PCI_PRIMARY_BUS, buses & 0xff000000);
+      return out();
+    }
+    if (isCardbus) throw new NotModelledError(`${dev.name()}: CardBus bus numbering is not modelled`);
+    pci_write_config_word(k, dev, R.PCI_STATUS, 0xffff);
+    const next = max + 1; // no Enhanced Allocation fixed numbers modelled
+    child = bus.children.find((c) => c.number === next);
+    if (!child) {
+      child = pci_add_new_bus(k, bus, dev, next);
+      pci_bus_insert_busn_res(k, child, next, Number(bus.busnRes.end));
+    }
+    max++;
+    if (availableBuses) availableBuses--;
+    buses = ((buses & 0xff000000) | child.primary | (Number(child.busnRes.start) << 8) | (Number(child.busnRes.end) << 16)) >>> 0;
+    pci_write_config_dword(k, dev, R.PCI_PRIMARY_BUS, buses);
+    child.bridgeCtl = bctl;
+    max = pci_scan_child_bus_extend(k, child, availableBuses);
+    pci_bus_update_busn_res_end(k, child, max);
+    pci_write_config_byte(k, dev, R.PCI_SUBORDINATE_BUS, max);
   }
-  pci_write_config_word(k, dev, R.PCI_BRIDGE_CONTROL, bctl);
-  return max;
+  // Check that all devices are accessible.
+  for (let b: PciBus = bus; b.parent; b = b.parent) {
+    if (child.busnRes.end > b.busnRes.end || child.number > Number(b.busnRes.end) || child.number < b.number || Number(child.busnRes.end) < b.number) {
+      k.pci_info(dev, 'bridge_unusable', { res: child.busnRes });
+      break;
+    }
+  }
+  return out();
+
+  function out(): number {
+    pci_write_config_word(k, dev, R.PCI_BRIDGE_CONTROL, bctl);
+    return max;
+  }
 });
 
-/** pci_scan_child_bus_extend(): slots, fixups, then bridges in two passes. */
+/** pci_scan_child_bus_extend(): slots, fixups, then bridges in two passes, sharing bus numbers. */
 export const pci_scan_child_bus_extend = traced('pci_scan_child_bus_extend', (k: Kernel, bus: PciBus, availableBuses: number): number => {
-  let max = bus.number;
+  const start = Number(bus.busnRes.start);
+  let max = start;
   for (let devfn = 0; devfn < 256; devfn += 8) pci_scan_slot(k, bus, devfn);
-  pcibios_fixup_bus(k, bus);
-  for (const pass of [0, 1]) {
-    for (const dev of [...bus.devices]) {
-      if (dev.hdrType === R.PCI_HEADER_TYPE_BRIDGE || dev.hdrType === R.PCI_HEADER_TYPE_CARDBUS)
-        max = pci_scan_bridge_extend(k, bus, dev, max, pass);
+  let usedBuses = 0; // pci_iov_bus_range(): no SR-IOV
+  if (!bus.isAdded) {
+    pcibios_fixup_bus(k, bus);
+    bus.isAdded = true;
+  }
+  const bridges = bus.devices.filter((d) => d.hdrType === R.PCI_HEADER_TYPE_BRIDGE || d.hdrType === R.PCI_HEADER_TYPE_CARDBUS);
+  const hotplug = bridges.filter((d) => d.isHotplugBridge).length;
+  const normal = bridges.length - hotplug;
+  for (const dev of bridges) {
+    const cmax = max;
+    max = pci_scan_bridge_extend(k, bus, dev, max, 0, 0);
+    usedBuses++;
+    if (max - cmax > 1) usedBuses += max - cmax - 1;
+  }
+  for (const dev of bridges) {
+    let buses = 0;
+    if (!hotplug && normal === 1) buses = availableBuses;
+    else if (dev.isHotplugBridge) {
+      buses = Math.floor(availableBuses / hotplug);
+      const room = availableBuses - usedBuses + 1; // unsigned in the kernel: a negative value wraps
+      if (room >= 0) buses = Math.min(buses, room);
+    }
+    const cmax = max;
+    max = pci_scan_bridge_extend(k, bus, dev, cmax, buses, 1);
+    if (max - cmax > 1) usedBuses += max - cmax - 1;
+  }
+  // Hotplug bridges reserve at least pci_hotplug_bus_size - 1 (default 0) more bus numbers.
+  if (bus.self?.isHotplugBridge) {
+    usedBuses = Math.max(availableBuses, 0);
+    if (max - start < usedBuses) {
+      max = start + usedBuses;
+      if (max > Number(bus.busnRes.end)) max = Number(bus.busnRes.end);
     }
   }
-  void availableBuses;
   k.pci_bus_info(bus, 'bus_scan_returning', { max });
   return max;
 });

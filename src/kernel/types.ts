@@ -35,6 +35,8 @@ export class PciBus {
   bridgeCtl = 0;
   /** PCI_BUS_FLAGS_NO_EXTCFG */
   noExtCfg = false;
+  primary = 0;
+  isAdded = false;
   constructor(
     readonly domain: number,
     public number: number,

@@ -12,7 +12,7 @@ import type { PciBus } from '../types';
 export const pci_acpi_scan_root = traced('pci_acpi_scan_root', (k: Kernel, host: HostBridge): PciBus => {
   const bus = pci_register_host_bridge(k, host);
   for (const w of bus.rootResources) request_resource_conflict(w.flags & 0x100 ? k.ioportResource : k.iomemResource, w);
-  pci_scan_child_bus_extend(k, bus, host.busEnd - host.busStart);
+  pci_scan_child_bus_extend(k, bus, 0); // pci_scan_child_bus()
   return bus;
 });
 
