@@ -15,6 +15,8 @@ import { filterTrace, formatTrace } from '../report/trace';
 import { explainRegister } from '../report/explain';
 import { DiffWhat, diffRuns } from '../report/diff';
 import { bisect, BisectError, formatBisect } from '../scenario/bisect';
+import { compareReplay, replayCapture } from '../replay/replay';
+import { DumpError } from '../replay/dump';
 
 export interface Io {
   out: (s: string) => void;
@@ -46,6 +48,8 @@ commands:
                                          unified diff of two runs
   bisect <scenario> --good K1 --bad K2 [--json]
                                          git bisect over the modelled history of the branch
+  replay <capture>/input [--kernel debian-6.1.192] [--expected <capture>/expected] [--timestamps] [--json]
+                                         boot a captured machine; with --expected, compare
   repro                                  the matrix, then the broken run's log
 
 kernels: a release, optionally +COMMIT / -COMMIT (e.g. v6.12.73+909f7bf9b080)`;
@@ -212,6 +216,33 @@ function cmdBisect(argv: string[], io: Io): number {
   return 0;
 }
 
+function cmdReplay(argv: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: {
+      kernel: { type: 'string', default: 'debian-6.1.192' }, expected: { type: 'string' }, json: { type: 'boolean', default: false },
+      timestamps: { type: 'boolean', default: false }, color: { type: 'string', default: 'auto' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('replay takes exactly one capture input folder');
+  parseKernel(values.kernel!);
+  const run = replayCapture(positionals[0], values.kernel!);
+  const cmp = values.expected ? compareReplay(run, values.expected) : null;
+  if (values.json) {
+    const out = cmp ? { lines: cmp.lines, registers: cmp.registers, diff: cmp.diff } : { log: run.lines };
+    io.out(JSON.stringify(out, null, 2));
+    return 0;
+  }
+  const c = makeChalk(values.color as ColorMode, io.isTty);
+  for (const rec of run.kernel.log.records) if (!rec.dyndbg) io.out(colorRecord(c, rec, values.timestamps!));
+  if (cmp) {
+    io.out(c.bold(`lines: ${cmp.lines.matched}/${cmp.lines.total} match${cmp.lines.extra ? `, ${cmp.lines.extra} extra` : ''}, registers: ${cmp.registers.matched}/${cmp.registers.total} match`));
+    if (cmp.lines.matched < cmp.lines.total || cmp.lines.extra) for (const l of cmp.diff.replace(/\n$/, '').split('\n')) io.out(colorDiffLine(c, l));
+    for (const l of cmp.registerDiffs) io.out(l);
+  }
+  return 0;
+}
+
 /** The README's main job: the matrix, then the log of the reported broken run. */
 function cmdRepro(argv: string[], io: Io): number {
   if (argv.length) throw new UsageError('repro takes no arguments');
@@ -251,6 +282,8 @@ export function main(argv: string[], io: Io = defaultIo): number {
         return cmdDiff(rest, io);
       case 'bisect':
         return cmdBisect(rest, io);
+      case 'replay':
+        return cmdReplay(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -258,10 +291,10 @@ export function main(argv: string[], io: Io = defaultIo): number {
         io.out(USAGE);
         return cmd === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command "${cmd}": expected list, run, matrix, trace, explain, diff, bisect or repro`);
+        throw new UsageError(`unknown command "${cmd}": expected list, run, matrix, trace, explain, diff, bisect, replay or repro`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof KernelSpecError || e instanceof ScenarioError || e instanceof FixtureError || e instanceof NotModelledError || e instanceof BisectError) {
+    if (e instanceof UsageError || e instanceof KernelSpecError || e instanceof ScenarioError || e instanceof FixtureError || e instanceof NotModelledError || e instanceof BisectError || e instanceof DumpError) {
       io.err(`pcirepro: ${e.message}`);
       return 2;
     }

@@ -21,6 +21,15 @@ export const LINE_EXCLUSIONS: LineExclusion[] = [
   { pattern: /^(shpchp|pciehp) /, reason: 'hotplug controller drivers: their controller logic is not modelled (binding and enabling is)' },
 ];
 
+/**
+ * The oracle's own extraction rule for pci-lines.txt (shared/oracle/README.md): the replay's log
+ * goes through the same filter, so that e.g. "release child resource" (KERN_DEBUG from
+ * kernel/resource.c) is compared as the capture was made.
+ */
+export function captureLine(line: string): boolean {
+  return /^(pci |pci_bus |pcieport |PCI|ACPI: PCI|acpi PNP0A08|shpchp |pciehp )/.test(line) || / available for PCI devices$/.test(line);
+}
+
 export function excludedLine(line: string): LineExclusion | undefined {
   return LINE_EXCLUSIONS.find((e) => e.pattern.test(line));
 }

@@ -11,7 +11,7 @@ import { VirtualClock } from '../printk/log';
 import type { Machine } from '../hw/machine';
 import { captureMachine, loadCaptureInput, CaptureInput } from './capture';
 import { DumpError, parseLspciDump } from './dump';
-import { excludedLine, OWNED_TYPE0, OWNED_TYPE1 } from './exclusions';
+import { captureLine, excludedLine, OWNED_TYPE0, OWNED_TYPE1 } from './exclusions';
 
 export interface ReplayRun {
   input: CaptureInput;
@@ -32,7 +32,8 @@ export function replayCapture(inputDir: string, kernelSpec = 'debian-6.1.192', t
 }
 
 export interface Comparison {
-  lines: { matched: number; total: number };
+  /** matched of total expected lines; extra = lines the replay printed that the kernel did not */
+  lines: { matched: number; total: number; extra: number };
   registers: { matched: number; total: number };
   diff: string;
   registerDiffs: string[];
@@ -50,9 +51,13 @@ export function compareReplay(run: ReplayRun, expectedDir: string): Comparison {
     }
   };
   const expected = read('pci-lines.txt').split('\n').filter((l) => l && !excludedLine(l));
-  const ours = run.lines.filter((l) => !excludedLine(l));
-  let matched = 0;
-  for (const part of diffArrays(expected, ours)) if (!part.added && !part.removed) matched += part.count ?? part.value.length;
+  const ours = run.lines.filter((l) => captureLine(l) && !excludedLine(l));
+  let matched = 0, extra = 0;
+  for (const part of diffArrays(expected, ours)) {
+    const n = part.count ?? part.value.length;
+    if (!part.added && !part.removed) matched += n;
+    else if (part.added) extra += n;
+  }
   const diff = createTwoFilesPatch('expected/pci-lines.txt', 'replay', expected.join('\n') + '\n', ours.join('\n') + '\n', undefined, undefined, { context: 2, headerOptions: FILE_HEADERS_ONLY });
 
   const final = parseLspciDump(read('config.lspci'), path.join(expectedDir, 'config.lspci'));
@@ -73,5 +78,5 @@ export function compareReplay(run: ReplayRun, expectedDir: string): Comparison {
       else registerDiffs.push(`${bdf} ${r.name} (0x${r.offset.toString(16).padStart(2, '0')}): expected ${hex(want, r.width)}, replay ${fn ? hex(got, r.width) : 'no device'}`);
     }
   }
-  return { lines: { matched, total: expected.length }, registers: { matched: regMatched, total: regTotal }, diff, registerDiffs };
+  return { lines: { matched, total: expected.length, extra }, registers: { matched: regMatched, total: regTotal }, diff, registerDiffs };
 }
