@@ -15,7 +15,14 @@ import { filterTrace, formatTrace } from '../report/trace';
 import { explainRegister } from '../report/explain';
 import { DiffWhat, diffRuns } from '../report/diff';
 import { bisect, BisectError, formatBisect } from '../scenario/bisect';
-import { compareReplay, replayCapture } from '../replay/replay';
+import { compareReplay, replayCapture, replayMachine } from '../replay/replay';
+import { lspciAll } from '../report/lspci';
+import { lspciTree } from '../report/tree';
+import { parseDmesg, ImportError } from '../import/dmesg';
+import { parseLspci } from '../import/lspci';
+import { fixtureYaml, importMachine, writeFixture } from '../import/fixture';
+import * as fs from 'fs';
+import * as path from 'path';
 import { DumpError } from '../replay/dump';
 
 export interface Io {
@@ -49,7 +56,11 @@ commands:
   bisect <scenario> --good K1 --bad K2 [--json]
                                          git bisect over the modelled history of the branch
   replay <capture>/input [--kernel debian-6.1.192] [--expected <capture>/expected] [--timestamps] [--json]
-                                         boot a captured machine; with --expected, compare
+  replay --machine FILE [--kernel K] [--lspci | --tree]
+                                         boot a captured or imported machine; with --expected, compare;
+                                         --lspci prints the final config space (lspci -xxxx), --tree lspci -tv
+  import [--dmesg FILE] [--lspci FILE]… [-o fixtures/machines/NAME.yaml]
+                                         a machine fixture from a bug report's kernel log and lspci output
   repro                                  the matrix, then the broken run's log
 
 kernels: a release, optionally +COMMIT / -COMMIT (e.g. v6.12.73+909f7bf9b080)`;
@@ -82,6 +93,8 @@ function cmdRun(argv: string[], io: Io): number {
       timestamps: { type: 'boolean', default: false },
       color: { type: 'string', default: 'auto' },
       json: { type: 'boolean', default: false },
+      lspci: { type: 'boolean', default: false },
+      tree: { type: 'boolean', default: false },
     },
   });
   if (positionals.length !== 1) throw new UsageError('run takes exactly one scenario');
@@ -90,6 +103,14 @@ function cmdRun(argv: string[], io: Io): number {
   findScenario(positionals[0]);
   parseKernel(values.kernel!);
   const r = runScenario(positionals[0], values.kernel!);
+  if (values.lspci) {
+    io.out(lspciAll(r.machine).replace(/\n$/, ''));
+    return 0;
+  }
+  if (values.tree) {
+    for (const l of lspciTree(r.machine)) io.out(l);
+    return 0;
+  }
   if (values.json) {
     io.out(JSON.stringify(toJson(r, { dyndbg: values.dyndbg }), bigintSafe, 2));
     return 0;
@@ -220,13 +241,24 @@ function cmdReplay(argv: string[], io: Io): number {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
     options: {
-      kernel: { type: 'string', default: 'debian-6.1.192' }, expected: { type: 'string' }, json: { type: 'boolean', default: false },
+      kernel: { type: 'string' }, expected: { type: 'string' }, json: { type: 'boolean', default: false },
       timestamps: { type: 'boolean', default: false }, color: { type: 'string', default: 'auto' },
+      machine: { type: 'string' }, lspci: { type: 'boolean', default: false }, tree: { type: 'boolean', default: false },
     },
   });
-  if (positionals.length !== 1) throw new UsageError('replay takes exactly one capture input folder');
-  parseKernel(values.kernel!);
-  const run = replayCapture(positionals[0], values.kernel!);
+  if (values.machine ? positionals.length !== 0 : positionals.length !== 1)
+    throw new UsageError('replay takes one capture input folder, or --machine FILE');
+  const kernel = values.kernel ?? (values.machine ? 'v6.12.73' : 'debian-6.1.192');
+  parseKernel(kernel);
+  const run = values.machine ? replayMachine(values.machine, kernel) : replayCapture(positionals[0], kernel);
+  if (values.lspci) {
+    io.out(lspciAll(run.machine).replace(/\n$/, ''));
+    return 0;
+  }
+  if (values.tree) {
+    for (const l of lspciTree(run.machine)) io.out(l);
+    return 0;
+  }
   const cmp = values.expected ? compareReplay(run, values.expected) : null;
   if (values.json) {
     const out = cmp ? { lines: cmp.lines, registers: cmp.registers, diff: cmp.diff } : { log: run.lines };
@@ -240,6 +272,35 @@ function cmdReplay(argv: string[], io: Io): number {
     if (cmp.lines.matched < cmp.lines.total || cmp.lines.extra) for (const l of cmp.diff.replace(/\n$/, '').split('\n')) io.out(colorDiffLine(c, l));
     for (const l of cmp.registerDiffs) io.out(l);
   }
+  return 0;
+}
+
+function cmdImport(argv: string[], io: Io): number {
+  const { values } = parseArgs({
+    args: argv, allowPositionals: false,
+    options: { dmesg: { type: 'string' }, lspci: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' }, name: { type: 'string' } },
+  });
+  if (!values.dmesg && !values.lspci?.length) throw new UsageError('import needs --dmesg FILE and/or --lspci FILE');
+  const read = (f: string) => {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(f);
+    } catch {
+      throw new ImportError(`Cannot import ${f}: no such file`);
+    }
+    if (st.size > 64 * 1024 * 1024) throw new ImportError(`Cannot import ${f}: ${st.size} bytes is more than the 64 MiB an input may have`);
+    return fs.readFileSync(f, 'utf8');
+  };
+  const name = values.name ?? (values.output ? path.basename(values.output, '.yaml') : 'imported');
+  if (!/^[a-z0-9-]+$/.test(name)) throw new UsageError(`machine name "${name}" must be lower-case letters, digits and "-"`);
+  const dmesg = values.dmesg ? { facts: parseDmesg(read(values.dmesg), values.dmesg), name: path.basename(values.dmesg) } : undefined;
+  const lspci = (values.lspci ?? []).map((f) => ({ devices: parseLspci(read(f), f), name: path.basename(f) }));
+  const raw = importMachine({ dmesg, lspci }, name);
+  const text = fixtureYaml(raw, [`Imported by pcirepro from ${[values.dmesg, ...(values.lspci ?? [])].filter(Boolean).join(', ')}.`, 'Each device\'s provenance says where its facts came from; "default" ones are listed in notes.']);
+  if (values.output) {
+    const m = writeFixture(values.output, text);
+    io.err(`pcirepro: wrote ${values.output}: ${m.devices.length} devices, ${m.roots.length} host bridge(s)`);
+  } else io.out(text.replace(/\n$/, ''));
   return 0;
 }
 
@@ -284,6 +345,8 @@ export function main(argv: string[], io: Io = defaultIo): number {
         return cmdBisect(rest, io);
       case 'replay':
         return cmdReplay(rest, io);
+      case 'import':
+        return cmdImport(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -291,10 +354,10 @@ export function main(argv: string[], io: Io = defaultIo): number {
         io.out(USAGE);
         return cmd === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command "${cmd}": expected list, run, matrix, trace, explain, diff, bisect, replay or repro`);
+        throw new UsageError(`unknown command "${cmd}": expected list, run, matrix, trace, explain, diff, bisect, replay, import or repro`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof KernelSpecError || e instanceof ScenarioError || e instanceof FixtureError || e instanceof NotModelledError || e instanceof BisectError || e instanceof DumpError) {
+    if (e instanceof UsageError || e instanceof KernelSpecError || e instanceof ScenarioError || e instanceof FixtureError || e instanceof NotModelledError || e instanceof BisectError || e instanceof DumpError || e instanceof ImportError) {
       io.err(`pcirepro: ${e.message}`);
       return 2;
     }

@@ -5,8 +5,9 @@ import { HostBridge, Machine } from './machine';
 import { PciFunction } from './pci-function';
 import * as R from './regs';
 import type { DeviceFixture, MachineFixture } from '../fixture/schema';
-import { pcieTypes } from '../fixture/schema';
+import { pcieTypes, splitBdf } from '../fixture/schema';
 import { FixtureError } from '../fixture/load';
+import { parseLspciDump } from '../replay/dump';
 
 const PM_STATES = { D0: 0, D1: 1, D2: 2, D3hot: 3, D3cold: 4 } as const;
 const PME_BIT = { D0: 0, D1: 1, D2: 2, D3hot: 3, D3cold: 4 } as const;
@@ -16,25 +17,21 @@ export function buildMachine(m: MachineFixture): Machine {
     (r) => new HostBridge(r.acpi, r.domain, r.bus[0], r.bus[1], r.windows.map((w) => ({ ...w }))),
   );
   // Firmware's bus numbers place each device: a root bus, or the secondary bus of a bridge.
+  const dom0 = m.roots[0].domain;
+  const key = (domain: number, bus: number) => domain * 256 + bus;
   const segments = new Map<number, Map<number, PciFunction>>();
-  for (const h of hosts) segments.set(h.busStart, h.root);
-  const fns = m.devices.map((d) => ({ d, fn: buildFunction(d, m.machine) }));
-  for (const { d, fn } of fns) if (d.bridge && fn.below) segments.set(d.bridge.secondary, fn.below);
-  const sorted = [...fns].sort((a, b) => (a.d.bdf < b.d.bdf ? -1 : a.d.bdf > b.d.bdf ? 1 : 0));
-  for (const { d, fn } of sorted) {
-    const bus = parseInt(d.bdf.slice(0, 2), 16);
-    const seg = segments.get(bus);
+  for (const h of hosts) segments.set(key(h.domain, h.busStart), h.root);
+  const fns = m.devices.map((d) => ({ d, at: splitBdf(d.bdf, dom0), fn: buildFunction(d, m.machine) }));
+  for (const { d, at, fn } of fns) if (d.bridge && fn.below) segments.set(key(at.domain, d.bridge.secondary), fn.below);
+  const sorted = [...fns].sort((a, b) => key(a.at.domain, a.at.bus) * 256 + a.at.devfn - (key(b.at.domain, b.at.bus) * 256 + b.at.devfn));
+  for (const { d, at, fn } of sorted) {
+    const seg = segments.get(key(at.domain, at.bus));
     if (!seg) throw new FixtureError(`Cannot build machine ${m.machine}: ${d.bdf} is on a bus no bridge leads to`);
     seg.set(fn.devfn, fn);
   }
-  return new Machine(m.machine, hosts, m.pci_mem_start);
+  return new Machine(m.machine, hosts, m.pci_mem_start, m.reserved.map((r) => ({ ...r })));
 }
 
-function devfnOf(bdf: string): number {
-  const dev = parseInt(bdf.slice(3, 5), 16);
-  const fn = parseInt(bdf.slice(6), 16);
-  return (dev << 3) | fn;
-}
 
 export function buildFunction(d: DeviceFixture, machine: string): PciFunction {
   const fail = (msg: string): never => {
@@ -256,10 +253,17 @@ export function buildFunction(d: DeviceFixture, machine: string): PciFunction {
     }
   }
 
+  // A whole dumped configuration space wins over everything derived (imported lspci dumps).
+  if (d.config_hex) {
+    const rows = parseLspciDump(`00:00.0 config\n${d.config_hex.trim()}\n`, `${machine} ${d.bdf} config_hex`);
+    const dump = rows[0];
+    if (dump) cs.data.set(dump.bytes.subarray(0, Math.min(dump.len, cs.size)));
+  }
+
   const mmio = d.mmio
     ? { bar: d.mmio.bar, registers: new Map(Object.entries(d.mmio.registers).map(([k, v]) => [Number(k), Number(v & 0xffffffffn)])) }
     : null;
-  const fn = new PciFunction(devfnOf(d.bdf), cs, d.name ?? `${d.id.vendor.toString(16)}:${d.id.device.toString(16)}`, mmio);
+  const fn = new PciFunction(splitBdf(d.bdf).devfn, cs, d.name ?? `${d.id.vendor.toString(16)}:${d.id.device.toString(16)}`, mmio);
   fn.resetImage = resetImage;
   fn.pmCap = pmCap;
   fn.pcieCap = pcieCap;

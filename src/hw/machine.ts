@@ -37,12 +37,22 @@ function onlyDevice0(bridge: PciFunction): boolean {
   return bridge.pcieType === R.PCI_EXP_TYPE_ROOT_PORT || bridge.pcieType === R.PCI_EXP_TYPE_DOWNSTREAM;
 }
 
+export interface Reservation {
+  type: 'io' | 'mem';
+  start: bigint;
+  end: bigint;
+  /** the PNP device, "00:04" */
+  by: string;
+}
+
 export class Machine {
   constructor(
     readonly name: string,
     readonly hosts: HostBridge[],
     /** x86 PCIBIOS_MIN_MEM (pci_mem_start) */
     readonly pciMemStart: bigint,
+    /** firmware-described motherboard resources (ACPI PNP0C02) */
+    readonly reserved: Reservation[] = [],
   ) {}
 
   private host(domain: number, bus: number): HostBridge | undefined {

@@ -5,6 +5,7 @@ import { Kernel, traced } from './kernel';
 import { acpi_init } from './acpi/pci_root';
 import { pci_subsys_init, pcibios_assign_resources } from './arch/x86/i386';
 import { pci_apply_final_quirks } from './quirks';
+import { pnp_system_init } from './pnp';
 import { pcie_portdrv_init } from './pcie/portdrv';
 import { shpcd_init } from './hotplug/shpchp';
 
@@ -16,6 +17,8 @@ import { shpcd_init } from './hotplug/shpchp';
 export const INITCALLS = [
   { name: 'acpi_init', level: 'subsys_initcall', usec: 310000, run: acpi_init },
   { name: 'pci_subsys_init', level: 'subsys_initcall', usec: 339600, run: pci_subsys_init },
+  // drivers/pnp/system.c links before arch/x86/pci: its fs_initcall runs first
+  { name: 'pnp_system_init', level: 'fs_initcall', usec: 350000, run: pnp_system_init },
   { name: 'pcibios_assign_resources', level: 'fs_initcall', usec: 357000, run: pcibios_assign_resources },
   // [model] times for the rest: no public log of the X570S pins them
   { name: 'pci_apply_final_quirks', level: 'fs_initcall_sync', usec: 380000, run: pci_apply_final_quirks },

@@ -13,6 +13,14 @@ const V68 = [C.C82F63E411F1, C.RESOURCE_NAMES_65F8E0BEAC5A, C.PORT_TYPE_35259FF1
 const V614 = [...V68, C.BATCH_BAR_SIZING_4453F360862E];
 
 export const RELEASES: Release[] = [
+  // Generic mainline releases, for replaying logs of machines from bug reports.
+  { name: 'v6.7', branch: 'mainline', commits: [C.C82F63E411F1], description: 'mainline before the v6.8 log rework ("reg 0x10:", "BAR 0: assigned [...]")' },
+  { name: 'v6.8', branch: 'mainline', commits: [...V68], description: 'mainline v6.8: resource names, port type, bridge windows logged at enumeration' },
+  { name: 'v6.9', branch: 'mainline', commits: [...V68], description: 'mainline v6.9' },
+  { name: 'v6.12', branch: 'linux-6.12.y', commits: [...V68], description: 'v6.12 before the a2f1e22390ac backport (6.12.0–6.12.69)' },
+  { name: 'v6.15', branch: 'mainline', commits: [...V614], description: 'mainline v6.15: batch BAR sizing' },
+  { name: 'v6.16', branch: 'mainline', commits: [...V614, C.D0_ON_INIT_4D4C10F763D7], description: 'mainline v6.16: devices put into D0 at enumeration' },
+  { name: 'v6.18', branch: 'mainline', commits: [...V614, C.D0_ON_INIT_4D4C10F763D7], description: 'mainline v6.18' },
   { name: 'v6.12.63', branch: 'linux-6.12.y', commits: [...V68], description: "Bernd's last good host kernel: no enumeration-time pci_save_state()" },
   { name: 'v6.12.73', branch: 'linux-6.12.y', commits: [...V68, C.A2F1E22390AC], description: "Bernd's failing host: a2f1e22390ac backported (58130e7ce6cb) without 4d4c10f763d7" },
   { name: 'v6.17', branch: 'mainline', commits: [...V614, C.D0_ON_INIT_4D4C10F763D7], description: "mainline of Farhan Ali's s390x thread: D0 at init, no enumeration-time save" },
@@ -65,4 +73,21 @@ export function parseKernel(spec: string): KernelVariant {
     rest = body.slice(ref.length);
   }
   return { name: spec, release: base, commits };
+}
+
+/** The modelled release closest to a kernel version string ("6.12.33", "6.16.0-rc4+"). */
+export function kernelForVersion(version: string): string {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version);
+  if (!m) throw new KernelSpecError(`Cannot tell the release of kernel version "${version}"`);
+  const [maj, min, sub] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  const v = maj * 1000 + min;
+  if (v <= 6007) return 'v6.7';
+  if (v === 6012) return sub >= 70 ? 'v6.12.73' : 'v6.12';
+  if (v < 6012) return v >= 6009 ? 'v6.9' : 'v6.8';
+  if (v < 6016) return 'v6.15';
+  if (v === 6016) return 'v6.16';
+  if (v === 6017) return 'v6.17';
+  if (v === 6018) return sub >= 10 ? 'v6.18.13' : 'v6.18';
+  if (v === 6019) return 'v6.19.11';
+  return v >= 7001 ? 'v7.1' : 'v7.0';
 }

@@ -103,6 +103,8 @@ export const MESSAGES = {
     modern: 'PCI: CLS %u bytes, default %u', args: (p) => [p.cls as number, p.dfl as number] },
   cls_mismatch: { fn: 'pci_apply_final_quirks', file: 'drivers/pci/quirks.c', level: KERN_INFO,
     modern: 'CLS mismatch (%u != %u), using %u bytes', args: (p) => [p.a as number, p.b as number, p.use as number] },
+  pnp_reserved: { fn: 'reserve_range', file: 'drivers/pnp/system.c', level: KERN_INFO,
+    modern: '%pR %s reserved', args: (p) => [R(p), p.what as string] },
   // drivers/pci/setup-res.c
   claim_no_address: { fn: 'pci_claim_resource', file: 'drivers/pci/setup-res.c', level: KERN_INFO,
     modern: '%s %pR: can\'t claim; no address assigned', legacy: 'can\'t claim BAR %d %pR: no address assigned',

@@ -171,6 +171,7 @@ export function captureMachine(c: CaptureInput): Machine {
       windows: c.host.windows.map((w) => ({ type: w.flags & IORESOURCE_IO ? 'io' as const : 'mem' as const, start: w.start, end: w.end, pref: false, window: (w.flags & IORESOURCE_WINDOW) !== 0 })),
     }],
     devices: c.dump.map((d) => deviceFromDump(d, c.barSizes, dumpFile)),
+    reserved: [],
     sources: [{ ref: c.dir, what: 'oracle capture input' }],
     notes: [],
   };

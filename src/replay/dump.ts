@@ -24,8 +24,17 @@ export interface DumpDevice {
 const HEADER = /^(?:([0-9a-fA-F]{4,6}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-9a-fA-F]) /;
 const DATA = /^([0-9a-fA-F]{2,8}): /;
 
+export interface DumpOptions {
+  /**
+   * Bug-report mode (the importer): a line longer than pciutils' 253 characters that is neither a
+   * device header nor a data row (a mail header, a wrapped log line) is skipped instead of being
+   * fatal, and a missing final newline is accepted. `lspci -F` itself would refuse such files.
+   */
+  lenient?: boolean;
+}
+
 /** Parse a dump; `file` names it in errors. */
-export function parseLspciDump(text: string, file: string): DumpDevice[] {
+export function parseLspciDump(text: string, file: string, opts: DumpOptions = {}): DumpDevice[] {
   const devices: DumpDevice[] = [];
   let cur: DumpDevice | null = null;
   const lines = text.split('\n');
@@ -36,10 +45,13 @@ export function parseLspciDump(text: string, file: string): DumpDevice[] {
     const no = i + 1;
     if (i === last) {
       if (line === '') break;
-      throw new DumpError(`Cannot read dump ${file}:${no}: dump: line too long or unterminated`);
+      if (!opts.lenient) throw new DumpError(`Cannot read dump ${file}:${no}: dump: line too long or unterminated`);
     }
     if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line.length > 253) throw new DumpError(`Cannot read dump ${file}:${no}: dump: line too long or unterminated`);
+    if (line.length > 253) {
+      if (!opts.lenient || HEADER.test(line) || (cur && DATA.test(line))) throw new DumpError(`Cannot read dump ${file}:${no}: dump: line too long or unterminated`);
+      continue;
+    }
     const h = HEADER.exec(line);
     if (h) {
       cur = {

@@ -10,11 +10,14 @@ import { renderLog } from '../printk/log';
 import { VirtualClock } from '../printk/log';
 import type { Machine } from '../hw/machine';
 import { captureMachine, loadCaptureInput, CaptureInput } from './capture';
+import { buildMachine } from '../hw/build';
+import { loadMachine } from '../fixture/load';
 import { DumpError, parseLspciDump } from './dump';
 import { captureLine, excludedLine, OWNED_TYPE0, OWNED_TYPE1 } from './exclusions';
 
 export interface ReplayRun {
-  input: CaptureInput;
+  /** the capture it came from (null for a fixture) */
+  input: CaptureInput | null;
   kernel: Kernel;
   machine: Machine;
   /** the kernel log of the boot, no timestamps */
@@ -29,6 +32,14 @@ export function replayCapture(inputDir: string, kernelSpec = 'debian-6.1.192', t
   }, tracing);
   do_initcalls(k);
   return { input, kernel: k, machine, lines: renderLog(k.log.records) };
+}
+
+/** Boot a machine fixture (hand-written or imported) on a kernel. */
+export function replayMachine(file: string, kernelSpec: string, tracing = false): ReplayRun {
+  const machine = buildMachine(loadMachine(file));
+  const k = new Kernel(parseKernel(kernelSpec), machine, new VirtualClock(), {}, tracing);
+  do_initcalls(k);
+  return { input: null, kernel: k, machine, lines: renderLog(k.log.records) };
 }
 
 export interface Comparison {

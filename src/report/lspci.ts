@@ -55,3 +55,10 @@ export function lspciXxxx(machine: Machine, bdf: string): string {
   if (!fn) throw new Error(`Cannot dump ${bdf}: no function answers there`);
   return [deviceLine(fn, slotName(domain, bus, devfn, domain !== 0)), ...hexDump(fn)].join('\n');
 }
+
+/** Every function of the machine as `lspci -xxxx` prints it, sorted by address, blank-line separated. */
+export function lspciAll(machine: Machine): string {
+  const all = [...machine.walk()].sort((a, b) => a.host.domain - b.host.domain || a.bus - b.bus || a.devfn - b.devfn);
+  const showDomain = all.some((l) => l.host.domain !== 0);
+  return all.map((l) => [deviceLine(l.fn, slotName(l.host.domain, l.bus, l.devfn, showDomain)), ...hexDump(l.fn)].join('\n') + '\n\n').join('');
+}
