@@ -17,7 +17,7 @@ describe('kernel names', () => {
   });
   it('refuses unknown releases and commits with the valid names', () => {
     expect(() => parseKernel('v5.4')).toThrow(KernelSpecError);
-    expect(() => parseKernel('v5.4')).toThrow(/expected one of v6\.12\.63, v6\.12\.73/);
+    expect(() => parseKernel('v5.4')).toThrow(/expected one of .*v6\.12\.63, v6\.12\.73/);
     expect(() => parseKernel('v7.0+deadbeef')).toThrow(/Unknown commit "deadbeef" in kernel "v7\.0\+deadbeef"/);
   });
 });

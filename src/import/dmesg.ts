@@ -30,6 +30,8 @@ export interface DmesgDevice {
   pme?: Fact<string[]>;
   d1d2?: Fact<string[]>;
   extTag?: Fact<boolean>;
+  /** "Video device with shadowed ROM": legacy VGA is routed to it and it decodes */
+  shadowRom?: Fact<boolean>;
   hotplug?: Fact<boolean>;
 }
 
@@ -188,6 +190,7 @@ export function parseDmesg(text: string, file: string): DmesgFacts {
       continue;
     }
     if (rest === 'enabling Extended Tags') d.extTag = { value: true, line: no };
+    if (/^Video device with shadowed ROM at /.test(rest)) d.shadowRom = { value: true, line: no };
   }
   if (!facts.devices.size) throw new ImportError(`Cannot import dmesg ${file}: no PCI device discovery lines ("pci dddd:bb:dd.f: [vvvv:dddd] type ..") found`);
   return facts;

@@ -57,6 +57,7 @@ export function importMachine(src: ImportSources, machineName: string): Raw {
     : [{ acpi: 'PCI0', domain: 0n, bus: [0n, 0xffn], windows: [{ type: 'io', start: 0n, end: 0xffffn }, { type: 'mem', start: 0n, end: 0xffffffffffn }] }];
 
   const devices: Raw[] = [];
+  const vgaRouted = new Set<string>();
   for (const bdf of bdfs) {
     const lf = lspciByBdf.get(bdf);
     const df = d?.devices.get(bdf);
@@ -71,8 +72,26 @@ export function importMachine(src: ImportSources, machineName: string): Raw {
       throw new ImportError(`Cannot import ${lf!.name}:${lf!.dev.line}: ${bdf} has neither a hex dump nor a kernel-log discovery line`);
     }
     if (multifunction) dev.multifunction = true;
+    if (df?.shadowRom && !lf?.dev.dump) {
+      // pci_fixup_video() only fires for a decoding VGA device every upstream bridge routes VGA to.
+      dev.command = (dev.command as bigint) | 3n;
+      prov.command = `${dn}:${df.shadowRom.line}`;
+      vgaRouted.add(df.bdf);
+    }
     dev.provenance = prov;
     devices.push(dev);
+  }
+  // Bridges above a shadowed-ROM VGA device have VGA Enable set (that is why the fixup fired).
+  for (const bdf of vgaRouted) {
+    let cur = d!.devices.get(bdf);
+    while (cur && (cur = parentBridge(cur, d!))) {
+      const b = devices.find((x) => x.bdf === cur!.bdf);
+      const br = b?.bridge as Raw | undefined;
+      if (br) {
+        br.control = BigInt((br.control as bigint | number | undefined) ?? 0n) | 0x08n;
+        (b!.provenance as Record<string, string>).bridge_control = `${dn}:${d!.devices.get(bdf)!.shadowRom!.line}`;
+      }
+    }
   }
   return {
     machine: machineName,

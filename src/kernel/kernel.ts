@@ -59,6 +59,8 @@ export class Kernel {
   readonly ioportResource = new Resource('PCI IO', 0n, 0xffffn, IORESOURCE_IO);
   readonly iomemResource = new Resource('PCI mem', 0n, 0xffffffffffffffffn, IORESOURCE_MEM);
   seq = 0;
+  /** vga_default_device() */
+  vgaDefault: PciDev | null = null;
   /** called after every initcall and event (the scenario runner computes findings there) */
   afterStep: ((label: string) => void) | null = null;
   private readonly work: Array<{ fn: string; run: () => void }> = [];

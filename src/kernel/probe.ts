@@ -16,6 +16,7 @@ import {
 import { PCI_BRIDGE_RESOURCES, PCI_ROM_RESOURCE, PCI_STD_NUM_BARS, PCI_UNKNOWN, PciBus, PciDev } from './types';
 import { NotModelledError } from './setup-bus';
 import { pcibios_fixup_bus } from './arch/x86/i386';
+import { pci_fixup_video } from './arch/x86/fixup';
 import type { HostBridge } from '../hw/machine';
 
 const PCI_COMMAND_DECODE_ENABLE = R.PCI_COMMAND_MEMORY | R.PCI_COMMAND_IO;
@@ -490,6 +491,11 @@ const pci_configure_device = traced('pci_configure_device', (k: Kernel, dev: Pci
   pci_configure_serr(k, dev);
 });
 
+/** pci_fixup_device(pci_fixup_header, dev): the header fixups the model has. */
+const pci_fixup_header = traced('pci_fixup_header', (k: Kernel, dev: PciDev): void => {
+  pci_fixup_video(k, dev);
+});
+
 const pci_init_capabilities = traced('pci_init_capabilities', (k: Kernel, dev: PciDev): void => {
   pci_pm_init(k, dev);
   pci_init_reset_methods(k, dev);
@@ -498,6 +504,7 @@ const pci_init_capabilities = traced('pci_init_capabilities', (k: Kernel, dev: P
 /** pci_device_add() */
 export const pci_device_add = traced('pci_device_add', (k: Kernel, dev: PciDev, bus: PciBus): void => {
   pci_configure_device(k, dev);
+  pci_fixup_header(k, dev);
   // be9edde43d85 (v6.19) removed this; it had cleared the flag since before a2f1e22390ac.
   if (!k.has(C.STATE_SAVED_BE9EDDE43D85)) dev.stateSaved = false;
   pci_init_capabilities(k, dev);

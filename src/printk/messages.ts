@@ -105,6 +105,8 @@ export const MESSAGES = {
     modern: 'CLS mismatch (%u != %u), using %u bytes', args: (p) => [p.a as number, p.b as number, p.use as number] },
   pnp_reserved: { fn: 'reserve_range', file: 'drivers/pnp/system.c', level: KERN_INFO,
     modern: '%pR %s reserved', args: (p) => [R(p), p.what as string] },
+  video_shadowed_rom: { fn: 'pci_fixup_video', file: 'arch/x86/pci/fixup.c', level: KERN_INFO,
+    modern: 'Video device with shadowed ROM at %pR', args: (p) => [R(p)] },
   // drivers/pci/setup-res.c
   claim_no_address: { fn: 'pci_claim_resource', file: 'drivers/pci/setup-res.c', level: KERN_INFO,
     modern: '%s %pR: can\'t claim; no address assigned', legacy: 'can\'t claim BAR %d %pR: no address assigned',
