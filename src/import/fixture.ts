@@ -57,17 +57,24 @@ export function importMachine(src: ImportSources, machineName: string): Raw {
     : [{ acpi: 'PCI0', domain: 0n, bus: [0n, 0xffn], windows: [{ type: 'io', start: 0n, end: 0xffffn }, { type: 'mem', start: 0n, end: 0xffffffffffn }] }];
 
   const devices: Raw[] = [];
+  const skipped: string[] = [];
   const vgaRouted = new Set<string>();
   for (const bdf of bdfs) {
     const lf = lspciByBdf.get(bdf);
     const df = d?.devices.get(bdf);
     const prov: Record<string, string> = {};
     const multifunction = bdfs.some((o) => o !== bdf && o.slice(0, 10) === bdf.slice(0, 10));
+    // A function in D3cold when lspci ran reads all-ones (lspci says "Unknown header type 7f"):
+    // its dump describes nothing, so the log is used if it has the function, else it is left out.
+    const dead = lf?.dev.dump ? isAllOnes(lf.dev.dump.bytes) : false;
     let dev: Raw;
-    if (lf?.dev.dump) {
+    if (lf?.dev.dump && !dead) {
       dev = fromDump(bdf, lf.dev, lf.name, df, dn, prov);
     } else if (df) {
       dev = fromLog(df, dn, d!, prov);
+    } else if (dead) {
+      skipped.push(`left out ${bdf}: its config space read as all-ones in ${lf!.name}:${lf!.dev.dump!.line} (powered off when dumped) and no kernel log describes it`);
+      continue;
     } else {
       throw new ImportError(`Cannot import ${lf!.name}:${lf!.dev.line}: ${bdf} has neither a hex dump nor a kernel-log discovery line`);
     }
@@ -102,8 +109,12 @@ export function importMachine(src: ImportSources, machineName: string): Raw {
     devices,
     reserved: (d?.reserved ?? []).map((r) => ({ type: r.value.res.flags & IORESOURCE_IO ? 'io' : 'mem', start: r.value.res.start, end: r.value.res.end, by: r.value.by })),
     sources: [...(src.dmesg ? [{ ref: src.dmesg.name, what: `kernel log${d?.kernelVersion ? ` (Linux ${d.kernelVersion.value})` : ''}` }] : []), ...src.lspci.map((l) => ({ ref: l.name, what: 'lspci output' }))],
-    notes: Object.entries(IMPORT_DEFAULTS).map(([k, v]) => `default ${k}: ${v}`),
+    notes: [...Object.entries(IMPORT_DEFAULTS).map(([k, v]) => `default ${k}: ${v}`), ...skipped],
   };
+}
+
+function isAllOnes(b: Uint8Array): boolean {
+  return b.length >= 4 && b[0] === 0xff && b[1] === 0xff && b[2] === 0xff && b[3] === 0xff;
 }
 
 function lowestBit(v: bigint): bigint {
@@ -135,7 +146,14 @@ function fromDump(bdf: string, l: LspciDevice, lname: string, df: DmesgDevice | 
     if (size) bars.push({ index: i, type: io ? 'io' : is64 ? 'mem64' : (lo & 6) === 2 ? 'mem1M' : 'mem32', prefetch: !io && (lo & 8) !== 0, size, mask: 0 });
     if (is64) i++;
   }
-  const romRegion = l.regions.get(6) ?? undefined;
+  // lspci prints "[virtual]" when sysfs has a ROM address the register does not hold; at
+  // 0xc0000-0xdffff that is the shadow copy pci_fixup_video() made, not a ROM BAR of the device.
+  let romRegion = l.regions.get(6) ?? undefined;
+  const romRegister = (b[hdr === 1 ? 0x38 : 0x30] | (b[(hdr === 1 ? 0x38 : 0x30) + 1] << 8) | (b[(hdr === 1 ? 0x38 : 0x30) + 2] << 16) | (b[(hdr === 1 ? 0x38 : 0x30) + 3] << 24)) >>> 0;
+  if (romRegion?.virtual && romRegion.address === 0xc0000n && romRegion.size === 0x20000n && romRegister === 0) {
+    prov.rom = `none: ${lname}:${romRegion.line} is the shadowed video ROM`;
+    romRegion = undefined;
+  }
   const romLog = df?.rom;
   const romSize = romRegion?.size ?? (romLog ? romLog.value.end - romLog.value.start + 1n : 0n);
   if (romSize) {

@@ -13,6 +13,8 @@ export interface LspciRegion {
   address: bigint | null;
   size: bigint;
   line: number;
+  /** lspci's "[virtual]": the address is the kernel's (sysfs), not what the register holds */
+  virtual?: boolean;
 }
 
 export interface LspciDevice {
@@ -63,7 +65,7 @@ export function parseLspci(text: string, file: string): LspciDevice[] {
       return;
     }
     const rom = /^\s+Expansion ROM at (<unassigned>|<ignored>|[0-9a-f]+).*\[size=(\d+[KMGT]?)\]/.exec(l);
-    if (rom) cur.regions.set(6, { index: 6, io: false, is64: false, prefetch: true, address: /^[0-9a-f]+$/.test(rom[1]) ? BigInt('0x' + rom[1]) : null, size: size(rom[2]), line: i + 1 });
+    if (rom) cur.regions.set(6, { index: 6, io: false, is64: false, prefetch: true, address: /^[0-9a-f]+$/.test(rom[1]) ? BigInt('0x' + rom[1]) : null, size: size(rom[2]), line: i + 1, virtual: / \[virtual\]/.test(l) });
   });
   if (!out.size) throw new ImportError(`Cannot import lspci ${file}: no device header lines ("bb:dd.f …" or "dddd:bb:dd.f …") found`);
   return [...out.values()];
