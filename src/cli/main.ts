@@ -56,7 +56,7 @@ commands:
   bisect <scenario> --good K1 --bad K2 [--json]
                                          git bisect over the modelled history of the branch
   replay <capture>/input [--kernel debian-6.1.192] [--expected <capture>/expected] [--timestamps] [--json]
-  replay --machine FILE [--kernel K] [--lspci | --tree]
+  replay --machine FILE [--kernel K] [--cmdline "pci=…"] [--lspci | --tree]
                                          boot a captured or imported machine; with --expected, compare;
                                          --lspci prints the final config space (lspci -xxxx), --tree lspci -tv
   import [--dmesg FILE] [--lspci FILE]… [-o fixtures/machines/NAME.yaml]
@@ -244,13 +244,15 @@ function cmdReplay(argv: string[], io: Io): number {
       kernel: { type: 'string' }, expected: { type: 'string' }, json: { type: 'boolean', default: false },
       timestamps: { type: 'boolean', default: false }, color: { type: 'string', default: 'auto' },
       machine: { type: 'string' }, lspci: { type: 'boolean', default: false }, tree: { type: 'boolean', default: false },
+      cmdline: { type: 'string' },
     },
   });
   if (values.machine ? positionals.length !== 0 : positionals.length !== 1)
     throw new UsageError('replay takes one capture input folder, or --machine FILE');
+  if (values.cmdline !== undefined && !values.machine) throw new UsageError('--cmdline is for --machine; a capture has its own input/cmdline.txt');
   const kernel = values.kernel ?? (values.machine ? 'v6.12.73' : 'debian-6.1.192');
   parseKernel(kernel);
-  const run = values.machine ? replayMachine(values.machine, kernel) : replayCapture(positionals[0], kernel);
+  const run = values.machine ? replayMachine(values.machine, kernel, false, values.cmdline) : replayCapture(positionals[0], kernel);
   if (values.lspci) {
     io.out(lspciAll(run.machine).replace(/\n$/, ''));
     return 0;

@@ -175,11 +175,12 @@ export function buildFunction(d: DeviceFixture, machine: string): PciFunction {
       cs.setRw(pcieCap + R.PCI_EXP_LNKCTL2, 2, 0xffff);
     }
     // Extended capabilities from 0x100 (a PCIe function with none reads 0 there).
-    const ext = [...d.ext_caps].sort((a, b) => a.offset - b.offset);
+    const ext = [...d.ext_caps, ...(d.sriov ? [{ offset: d.sriov.offset, id: R.PCI_EXT_CAP_ID_SRIOV, version: 1 }] : [])].sort((a, b) => a.offset - b.offset);
     ext.forEach((c, i) => {
       const next = i + 1 < ext.length ? ext[i + 1].offset : 0;
       cs.poke(c.offset, 4, (c.id | (c.version << 16) | (next << 20)) >>> 0);
     });
+    if (d.sriov) buildSriov(cs, d.sriov);
   }
 
   // The power-on image: everything the firmware has not touched yet.
@@ -227,6 +228,17 @@ export function buildFunction(d: DeviceFixture, machine: string): PciFunction {
     }
     cs.write(R.PCI_BRIDGE_CONTROL, 2, br.control);
   }
+  if (d.sriov) {
+    const sv = d.sriov;
+    for (const b of sv.bars) {
+      const reg = sv.offset + R.PCI_SRIOV_BAR + 4 * b.index;
+      cs.write(reg, 4, Number(b.value & 0xffffffffn));
+      if (b.type === 'mem64') cs.write(reg + 4, 4, Number(b.value >> 32n));
+      const back = BigInt((cs.read(reg, 4) & ~0xf) >>> 0) | (b.type === 'mem64' ? BigInt(cs.read(reg + 4, 4)) << 32n : 0n);
+      if (back !== (b.value & ~0xfn)) fail(`sriov VF BAR ${b.index} value 0x${b.value.toString(16)} is not aligned to its size 0x${b.size.toString(16)}`);
+    }
+    cs.write(sv.offset + R.PCI_SRIOV_CTRL, 2, sv.ctrl);
+  }
   cs.write(R.PCI_COMMAND, 2, d.command);
   cs.poke(R.PCI_STATUS, 2, cs.read(R.PCI_STATUS, 2) | d.status);
   cs.write(R.PCI_CACHE_LINE_SIZE, 1, d.cache_line_size);
@@ -269,6 +281,32 @@ export function buildFunction(d: DeviceFixture, machine: string): PciFunction {
   fn.pcieCap = pcieCap;
   fn.pcieType = pcieType;
   return fn;
+}
+
+/**
+ * The SR-IOV capability's registers (PCIe r6.0 §9.3.3): Control, NumVFs, System Page Size and the
+ * VF BARs are writable; the rest is what the device reports. A VF BAR's writable bits are its
+ * address bits above the per-VF size, like a BAR's.
+ */
+function buildSriov(cs: ConfigSpace, sv: NonNullable<DeviceFixture['sriov']>): void {
+  const at = sv.offset;
+  cs.setRw(at + R.PCI_SRIOV_CTRL, 2, R.PCI_SRIOV_CTRL_VFE | R.PCI_SRIOV_CTRL_VFM | R.PCI_SRIOV_CTRL_INTR | R.PCI_SRIOV_CTRL_MSE | R.PCI_SRIOV_CTRL_ARI);
+  cs.poke(at + R.PCI_SRIOV_INITIAL_VF, 2, sv.initial_vfs ?? sv.total_vfs);
+  cs.poke(at + R.PCI_SRIOV_TOTAL_VF, 2, sv.total_vfs);
+  cs.setRw(at + R.PCI_SRIOV_NUM_VF, 2, 0xffff);
+  cs.poke(at + R.PCI_SRIOV_VF_OFFSET, 2, sv.vf_offset);
+  cs.poke(at + R.PCI_SRIOV_VF_STRIDE, 2, sv.vf_stride);
+  cs.poke(at + R.PCI_SRIOV_VF_DID, 2, sv.vf_device);
+  cs.poke(at + R.PCI_SRIOV_SUP_PGSIZE, 4, sv.supported_page_sizes);
+  cs.setRw(at + R.PCI_SRIOV_SYS_PGSIZE, 4, sv.supported_page_sizes);
+  cs.poke(at + R.PCI_SRIOV_SYS_PGSIZE, 4, 1); // 4 KiB after reset
+  for (const b of sv.bars) {
+    const reg = at + R.PCI_SRIOV_BAR + 4 * b.index;
+    const mask = ~(b.size - 1n) & 0xffffffffffffffffn;
+    cs.setRw(reg, 4, Number(mask & 0xfffffff0n));
+    cs.poke(reg, 4, (b.type === 'mem64' ? R.PCI_BASE_ADDRESS_MEM_TYPE_64 : 0) | (b.prefetch ? R.PCI_BASE_ADDRESS_MEM_PREFETCH : 0));
+    if (b.type === 'mem64') cs.setRw(reg + 4, 4, Number(mask >> 32n));
+  }
 }
 
 function hex8(v: number): string {

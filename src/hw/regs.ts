@@ -119,3 +119,24 @@ export const PCI_CFG_SPACE_EXP_SIZE = 4096;
 export const PCI_HEADER_TYPE_NORMAL = 0;
 export const PCI_HEADER_TYPE_BRIDGE = 1;
 export const PCI_HEADER_TYPE_CARDBUS = 2;
+
+// SR-IOV extended capability (include/uapi/linux/pci_regs.h)
+export const PCI_EXT_CAP_ID_SRIOV = 0x10;
+export const PCI_SRIOV_CAP = 0x04;
+export const PCI_SRIOV_CTRL = 0x08;
+export const PCI_SRIOV_CTRL_VFE = 0x01;
+export const PCI_SRIOV_CTRL_VFM = 0x02;
+export const PCI_SRIOV_CTRL_INTR = 0x04;
+export const PCI_SRIOV_CTRL_MSE = 0x08;
+export const PCI_SRIOV_CTRL_ARI = 0x10;
+export const PCI_SRIOV_INITIAL_VF = 0x0c;
+export const PCI_SRIOV_TOTAL_VF = 0x0e;
+export const PCI_SRIOV_NUM_VF = 0x10;
+export const PCI_SRIOV_FUNC_LINK = 0x12;
+export const PCI_SRIOV_VF_OFFSET = 0x14;
+export const PCI_SRIOV_VF_STRIDE = 0x16;
+export const PCI_SRIOV_VF_DID = 0x1a;
+export const PCI_SRIOV_SUP_PGSIZE = 0x1c;
+export const PCI_SRIOV_SYS_PGSIZE = 0x20;
+export const PCI_SRIOV_BAR = 0x24;
+export const PCI_SRIOV_NUM_BARS = 6;

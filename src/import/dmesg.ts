@@ -3,7 +3,7 @@
 // (≤ v6.7 "reg 0x10: [mem …]", ≥ v6.8 "BAR 0 [mem …]"), with or without "[ timestamp]" or
 // "kernel:" (journal, syslog) prefixes. Every fact remembers its line.
 import { Resource, IORESOURCE_IO, IORESOURCE_MEM_64, IORESOURCE_PREFETCH, IORESOURCE_UNSET } from '../kernel/resource';
-import { parseResource } from '../replay/inputs';
+import { parseResource, pciOptions } from '../replay/inputs';
 
 export class ImportError extends Error {
   override name = 'ImportError';
@@ -33,6 +33,12 @@ export interface DmesgDevice {
   /** "Video device with shadowed ROM": legacy VGA is routed to it and it decodes */
   shadowRom?: Fact<boolean>;
   hotplug?: Fact<boolean>;
+  /** SR-IOV, from sriov_init()'s lines: per-VF BARs and TotalVFs (and, in the old wording, the capability offset) */
+  sriov?: { total: number; line: number; pos?: number; bars: Map<number, Fact<Resource>> };
+  /** a prefetchable window the kernel printed later (assigned or programmed): "64bit pref" or "pref" tells its type */
+  prefLater?: Fact<boolean>;
+  /** old wording: the last "reg 0x%x:" above the standard header, awaiting its "VF(n) BAR" line */
+  pendingVfReg?: Fact<{ reg: number; res: Resource }>;
 }
 
 export interface DmesgRoot {
@@ -54,6 +60,10 @@ export interface DmesgFacts {
   enumerationEnd: number;
   /** set once the post-enumeration assignment has started: reservations after it are not firmware facts */
   sawAssignment?: boolean;
+  /** cached: does any line show PCIe (importer's type guess) */
+  pcieEvidence?: boolean;
+  /** the pci= options of "Kernel command line:" */
+  cmdline?: Fact<string[]>;
   /** the log lines with prefixes stripped, for comparisons */
   lines: Array<{ text: string; line: number }>;
 }
@@ -89,6 +99,11 @@ export function parseDmesg(text: string, file: string): DmesgFacts {
     facts.lines.push({ text: l, line: no });
     const v = /Linux version (\d+\.\d+(?:\.\d+)?)/.exec(l);
     if (v && !facts.kernelVersion) facts.kernelVersion = { value: v[1], line: no };
+    const cl = /^Kernel command line: (.*)$/.exec(l);
+    if (cl && !facts.cmdline) {
+      facts.cmdline = { value: pciOptions(cl[1]), line: no };
+      continue;
+    }
     const pnp = /^system ([0-9a-f]{2}:[0-9a-f]{2}): (\[[^\]]*\]) has been reserved$/.exec(l);
     if (pnp && !facts.sawAssignment) {
       const res = parseResource(pnp[2]);
@@ -97,6 +112,10 @@ export function parseDmesg(text: string, file: string): DmesgFacts {
     }
     if (no >= facts.enumerationEnd) {
       if (/: can't claim|: assigned$|: assigned \[|add_size|: can't assign|^pci_bus \S+: resource \d/.test(l)) facts.sawAssignment = true;
+      // A bridge's prefetchable window as assigned or programmed: its flags say 32- or 64-bit.
+      const pw = /^pci ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): (?:BAR (?:9|15): assigned |bridge window |  bridge window )\[mem [^\]]*?( 64bit)? pref\]/.exec(l);
+      const pd = pw ? facts.devices.get(pw[1]) : undefined;
+      if (pd && pd.hdr === 1 && !pd.prefLater) pd.prefLater = { value: !!pw![2], line: no };
       const hp2 = /^(?:pciehp|pcieport) ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): (?:pciehp: )?Slot #/.exec(l);
       const dev = hp2 ? facts.devices.get(hp2[1]) : undefined;
       if (dev && !dev.hotplug) dev.hotplug = { value: true, line: no };
@@ -151,9 +170,35 @@ export function parseDmesg(text: string, file: string): DmesgFacts {
     if (bar) {
       const res = parseResourceOrSize(bar[3]);
       if (!res) throw new ImportError(`Cannot import dmesg ${file}:${no}: cannot read BAR resource "${bar[3]}"`);
+      if (bar[2] !== undefined && parseInt(bar[2], 16) >= 0x100) {
+        // a VF BAR read by sriov_init() (old wording); its "VF(n) BAR" line follows
+        d.pendingVfReg = { value: { reg: parseInt(bar[2], 16), res }, line: no };
+        continue;
+      }
       const idx = bar[1] !== undefined ? Number(bar[1]) : (parseInt(bar[2], 16) - 0x10) / 4;
       if (bar[2] !== undefined && (parseInt(bar[2], 16) === 0x30 || parseInt(bar[2], 16) === 0x38)) d.rom = { value: res, line: no };
       else if (idx >= 0 && idx < 6 && !d.bars.has(idx)) d.bars.set(idx, { value: res, line: no });
+      continue;
+    }
+    // sriov_init(): "VF BAR 0 [mem …]" (__pci_read_base(), per VF), then
+    // "VF BAR 0 [mem …]: contains BAR 0 for 8 VFs" or, before v6.8, "VF(n) BAR0 space: [mem …] (contains BAR0 for 8 VFs)"
+    const vfRead = /^VF BAR (\d) (\[[^\]]*\])$/.exec(rest);
+    if (vfRead) {
+      const res = parseResourceOrSize(vfRead[2]);
+      if (!res) throw new ImportError(`Cannot import dmesg ${file}:${no}: cannot read VF BAR resource "${vfRead[2]}"`);
+      d.pendingVfReg = { value: { reg: -1, res }, line: no };
+      continue;
+    }
+    const vf = /^(?:VF BAR (\d) \[[^\]]*\]: contains BAR \d+ for (\d+) VFs|VF\(n\) BAR(\d) space: \[[^\]]*\] \(contains BAR\d+ for (\d+) VFs\))$/.exec(rest);
+    if (vf) {
+      const i = Number(vf[1] ?? vf[3]);
+      const total = Number(vf[2] ?? vf[4]);
+      const read = d.pendingVfReg;
+      if (!read) throw new ImportError(`Cannot import dmesg ${file}:${no}: "${rest}" without the VF BAR line sriov_init() prints before it`);
+      d.sriov ??= { total, line: no, bars: new Map() };
+      if (read.value.reg >= 0) d.sriov.pos = read.value.reg - 0x24 - 4 * i;
+      d.sriov.bars.set(i, { value: read.value.res, line: read.line });
+      d.pendingVfReg = undefined;
       continue;
     }
     const rom = /^ROM (\[[^\]]*\])$/.exec(rest);

@@ -5,10 +5,9 @@ import { diffArrays } from 'diff';
 import { parseMachine } from '../fixture/load';
 import { buildMachine } from '../hw/build';
 import { do_initcalls } from '../kernel/init';
-import { Kernel } from '../kernel/kernel';
 import { kernelForVersion, parseKernel } from '../kernel/releases';
-import { VirtualClock } from '../printk/log';
 import { parseDmesg } from './dmesg';
+import { bootKernel } from '../fixture/boot';
 import { fixtureYaml, importMachine } from './fixture';
 
 /** The post-enumeration lines compared, in either wording. */
@@ -43,7 +42,7 @@ export function logFidelity(text: string, file: string, kernel?: string): Fideli
   const raw = importMachine({ dmesg: { facts, name: file }, lspci: [] }, 'imported');
   const m = parseMachine(fixtureYaml(raw, []), `${file} (imported)`);
   const kname = kernel ?? kernelForVersion(facts.kernelVersion?.value ?? '6.8');
-  const k = new Kernel(parseKernel(kname), buildMachine(m), new VirtualClock(), {}, false);
+  const k = bootKernel(parseKernel(kname), m, buildMachine(m), `${file} (imported)`, { tracing: false });
   do_initcalls(k);
   const theirs = section(facts.lines, facts.enumerationEnd).filter(comparedLine);
   const start = k.log.records.findIndex((r) => r.id === 'using_acpi_irq');

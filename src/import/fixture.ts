@@ -8,6 +8,7 @@ import { parseMachine } from '../fixture/load';
 import type { MachineFixture } from '../fixture/schema';
 import { IORESOURCE_BUS, IORESOURCE_IO, IORESOURCE_MEM_64, IORESOURCE_PREFETCH, IORESOURCE_UNSET, Resource } from '../kernel/resource';
 import { deviceFromDump } from '../replay/capture';
+import { KNOWN_PCI_OPTIONS } from '../replay/inputs';
 import type { BarSize, BarSizes } from '../replay/inputs';
 import { DmesgDevice, DmesgFacts, ImportError } from './dmesg';
 import type { LspciDevice } from './lspci';
@@ -16,10 +17,11 @@ import type { LspciDevice } from './lspci';
 export const IMPORT_DEFAULTS = {
   command: 'decode enabled for every BAR type present (and bus master on bridges): the log does not print COMMAND',
   caps: 'PM capability at 0x40, PCIe capability at 0x50 (offsets are not in a kernel log)',
-  pcieType: 'for logs without the v6.8 type suffix: bridges on a root bus are root ports, below a root port an upstream switch port, below that downstream ports; endpoints behind a port are PCIe endpoints',
+  pcieType: 'for logs without the v6.8 type suffix: a log with no PCIe-only line (pcieport, pciehp, a pci device Extended Tags, PCIe bandwidth, VF BAR or ASPM line) is all conventional PCI; otherwise bridges on a root bus are root ports, below a root port an upstream switch port, below that downstream ports, endpoints behind a port are PCIe endpoints, and a subtractive bridge or one with endpoints at a device number other than 0 on its bus is a conventional PCI bridge',
   barSize: 'a BAR with an address but no size anywhere gets the largest size its address allows (lowest set address bit)',
-  ioWindow: 'bridges implement an I/O window; the prefetchable window is 64-bit unless a 32-bit one is printed',
+  ioWindow: 'bridges implement an I/O window; the prefetchable window is 64-bit unless the log prints it (at enumeration, or as assigned or programmed later) without "64bit"',
   roots: 'without root bus lines: one host bridge, domain 0000, [bus 00-ff], windows [io 0x0000-0xffff] and [mem 0x00000000-0xffffffffff]',
+  sriov: 'SR-IOV capability at 0x100 unless the old-wording "reg 0x…" line gives its offset (then a vendor-specific capability header at 0x100 leads to it); VF Offset 0x80 and Stride 1 (Offset 1 when 0x80 would push VFs onto another bus): a log prints neither',
 } as const;
 
 const hex = (v: number, d: number) => v.toString(16).padStart(d, '0');
@@ -58,6 +60,32 @@ export function importMachine(src: ImportSources, machineName: string): Raw {
 
   const devices: Raw[] = [];
   const skipped: string[] = [];
+  // The reported boot's pci= options, where the model knows them; the others are named in notes.
+  const cmdline = (d?.cmdline?.value ?? []).filter((o) => KNOWN_PCI_OPTIONS.includes(o) && o !== 'earlydump');
+  // CONFIG_PCI_REALLOC_ENABLE_AUTO: a VF BAR left at 0 auto-enables realloc ("max bus depth")
+  // unless the option is off; a log with such a BAR, no realloc option and no "max bus depth" line
+  // after enumeration shows a kernel built without it.
+  const kconfig: Raw = {};
+  if (d && !cmdline.some((o) => o.startsWith('realloc')) && d.lines.some((l) => l.line >= d.enumerationEnd && /: assigned$|: assigned \[|can't assign/.test(l.text))) {
+    const vf = [...d.devices.values()].find((x) => x.sriov && [...x.sriov.bars.values()].some((b) => b.value.start === 0n));
+    const auto = d.lines.find((l) => l.line >= d.enumerationEnd && /^pci_bus \S+: max bus depth: /.test(l.text));
+    if (vf && !auto) {
+      kconfig.PCI_REALLOC_ENABLE_AUTO = false;
+      skipped.push(`kconfig PCI_REALLOC_ENABLE_AUTO is off: ${vf.bdf} has a VF BAR at 0 (${dn}:${vf.sriov!.line}) yet no "max bus depth" line follows`);
+    }
+  }
+  // CONFIG_PCI_IOV: a bridge window numbered 7..10 in a device message ("BAR 9: assigned",
+  // "resource 8 … released") shows a kernel without the six VF BAR slots.
+  for (const l of d?.lines ?? []) {
+    const m = /^pci ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): (?:BAR|resource) (\d+)[: ]/.exec(l.text);
+    const n = m ? Number(m[2]) : -1;
+    if (m && d!.devices.get(m[1])?.hdr === 1 && n >= 7 && n <= 10) {
+      kconfig.PCI_IOV = false;
+      skipped.push(`kconfig PCI_IOV is off: ${m[1]} numbers a bridge window ${n} (${dn}:${l.line}), not ${n + 6}`);
+      break;
+    }
+  }
+  for (const o of d?.cmdline?.value ?? []) if (!KNOWN_PCI_OPTIONS.includes(o)) skipped.push(`the log's pci=${o} (${dn}:${d!.cmdline!.line}) is not modelled and left out`);
   const vgaRouted = new Set<string>();
   for (const bdf of bdfs) {
     const lf = lspciByBdf.get(bdf);
@@ -107,6 +135,8 @@ export function importMachine(src: ImportSources, machineName: string): Raw {
     pci_mem_start: roots.flatMap((r) => r.windows).filter((w) => w.type === 'mem' && w.start >= 0x100000n).reduce((a, w) => (w.start < a ? w.start : a), 0xffffffffn),
     roots,
     devices,
+    ...(Object.keys(kconfig).length ? { kconfig } : {}),
+    ...(cmdline.length ? { cmdline: cmdline.map((o) => `pci=${o}`).join(' ') } : {}),
     reserved: (d?.reserved ?? []).map((r) => ({ type: r.value.res.flags & IORESOURCE_IO ? 'io' : 'mem', start: r.value.res.start, end: r.value.res.end, by: r.value.by })),
     sources: [...(src.dmesg ? [{ ref: src.dmesg.name, what: `kernel log${d?.kernelVersion ? ` (Linux ${d.kernelVersion.value})` : ''}` }] : []), ...src.lspci.map((l) => ({ ref: l.name, what: 'lspci output' }))],
     notes: [...Object.entries(IMPORT_DEFAULTS).map(([k, v]) => `default ${k}: ${v}`), ...skipped],
@@ -221,23 +251,40 @@ function fromLog(df: DmesgDevice, dn: string, d: DmesgFacts, prov: Record<string
   const conventional = df.typeStr?.startsWith('conventional') || df.typeStr === 'CardBus bridge';
   if (df.typeStr) prov.pcie = at;
   else {
-    const parent = parentBridge(df, d);
-    const ptype = parent ? guessType(parent, d) : undefined;
-    if (df.hdr === 1) type = !parent ? 'root-port' : ptype === 'root-port' || ptype === 'switch-downstream' ? 'switch-upstream' : 'switch-downstream';
-    else type = parent ? 'endpoint' : undefined;
+    type = guessType(df, d);
     prov.pcie = 'default';
   }
   if (df.pme || df.d1d2) {
     raw.pm = { offset: 0x40n, pme: df.pme?.value ?? [], d1: df.d1d2?.value.includes('D1') ?? false, d2: df.d1d2?.value.includes('D2') ?? false };
     prov.pm = `${dn}:${(df.pme ?? df.d1d2)!.line}`;
   }
-  if (type && !conventional) {
+  // An SR-IOV PF is a PCIe function whatever a guessed type says.
+  if (df.sriov && (!type || conventional)) {
+    type = 'endpoint';
+    prov.pcie = `${dn}:${df.sriov.line}`;
+  }
+  if (type && !conventional || df.sriov) {
     raw.pcie = {
       offset: 0x50n, type, slot: type === 'root-port' || type === 'switch-downstream', hotplug: df.hotplug?.value ?? false,
       ext_tag: df.extTag?.value ?? false, mpss: 256n, mps: 128n,
     };
     if (df.hotplug) prov.hotplug = `${dn}:${df.hotplug.line}`;
     if (df.extTag) prov.ext_tag = `${dn}:${df.extTag.line}`;
+  }
+  if (df.sriov) {
+    const sv = df.sriov;
+    const devfn = parseInt(df.bdf.slice(8, 10), 16) * 8 + Number(df.bdf.slice(11));
+    const vfOffset = devfn + 0x80 + (sv.total - 1) <= 0xff ? 0x80 : 1;
+    raw.sriov = {
+      offset: BigInt(sv.pos ?? 0x100), total_vfs: BigInt(sv.total), vf_offset: BigInt(vfOffset), vf_stride: 1n,
+      bars: [...sv.bars.entries()].sort(([a], [b]) => a - b).map(([i, f]) => {
+        const r = f.value;
+        prov[`vf_bar${i}`] = `${dn}:${f.line}`;
+        return { index: BigInt(i), type: r.flags & IORESOURCE_MEM_64 ? 'mem64' : 'mem32', prefetch: (r.flags & IORESOURCE_PREFETCH) !== 0, size: r.end - r.start + 1n, value: r.flags & IORESOURCE_UNSET ? 0n : r.start };
+      }),
+    };
+    if (sv.pos !== undefined && sv.pos !== 0x100) raw.ext_caps = [{ offset: 0x100n, id: 0x000bn, version: 1n, size: 4n }];
+    prov.sriov = `${dn}:${sv.line}${sv.pos === undefined ? ' (offset, VF Offset/Stride: default)' : ' (VF Offset/Stride: default)'}`;
   }
   if (df.bridge) {
     const br = df.bridge;
@@ -248,12 +295,13 @@ function fromLog(df: DmesgDevice, dn: string, d: DmesgFacts, prov: Record<string
     const parentBus = parseInt(df.bdf.slice(5, 7), 16);
     raw.bridge = {
       primary: BigInt(parentBus), secondary: BigInt(br.secondary), subordinate: BigInt(br.subordinate), io_window: true,
-      pref_window: pref && !(pref.value.flags & IORESOURCE_MEM_64) ? '32bit' : '64bit',
+      pref_window: pref ? (pref.value.flags & IORESOURCE_MEM_64 ? '64bit' : '32bit') : df.prefLater ? (df.prefLater.value ? '64bit' : '32bit') : '64bit',
       ...(io ? { io: { base: io.value.start, limit: io.value.end } } : {}),
       ...(mem ? { mem: { base: mem.value.start, limit: mem.value.end } } : {}),
       ...(pref ? { pref: { base: pref.value.start, limit: pref.value.end } } : {}),
     };
     prov.bridge = `${dn}:${br.line}`;
+    if (!pref && df.prefLater) prov.pref_window = `${dn}:${df.prefLater.line}`;
     if (br.subtractive) raw.class = BigInt((df.class & ~0xff) | 0x01);
   }
   return raw;
@@ -265,12 +313,30 @@ function parentBridge(df: DmesgDevice, d: DmesgFacts): DmesgDevice | undefined {
   return [...d.devices.values()].find((x) => x.bridge && x.bdf.slice(0, 4) === dom && x.bridge.secondary === bus);
 }
 
+/**
+ * The PCIe type of a function whose log line does not print it (before v6.8), from its place in the
+ * tree: see IMPORT_DEFAULTS.pcieType. undefined = conventional PCI.
+ */
 function guessType(df: DmesgDevice, d: DmesgFacts): string | undefined {
-  if (df.typeStr) return TYPE_KEYS[df.typeStr];
+  if (df.typeStr) return TYPE_KEYS[df.typeStr]; // undefined for "conventional PCI …"
+  if (!pcieEvidence(d)) return undefined;
   const parent = parentBridge(df, d);
-  if (!parent) return 'root-port';
-  const pt = guessType(parent, d);
-  return pt === 'root-port' || pt === 'switch-downstream' ? 'switch-upstream' : 'switch-downstream';
+  const ptype = parent ? guessType(parent, d) : undefined;
+  if (parent && !ptype) return undefined; // below a conventional bridge
+  if (df.hdr !== 1) return parent ? 'endpoint' : undefined;
+  if (df.bridge?.subtractive) return undefined;
+  const below = ptype === 'root-port' || ptype === 'switch-downstream' ? 'switch-upstream' : parent ? 'switch-downstream' : 'root-port';
+  // Functions at a device number other than 0 on its bus: not a root or downstream port
+  // (only_one_child() would not have scanned them). Below a port that makes it an upstream
+  // port; anywhere else a conventional PCI bridge.
+  const children = [...d.devices.values()].filter((x) => df.bridge && x.bdf.slice(0, 4) === df.bdf.slice(0, 4) && parseInt(x.bdf.slice(5, 7), 16) === df.bridge.secondary);
+  if (children.some((x) => x.bdf.slice(8, 10) !== '00')) return below === 'switch-upstream' ? below : undefined;
+  return below;
+}
+
+/** Does the log show PCIe at all? Logs before v6.8 print no port types; these lines are PCIe-only. */
+function pcieEvidence(d: DmesgFacts): boolean {
+  return (d.pcieEvidence ??= d.lines.some((l) => /^pcieport |^pci \S+: (enabling Extended Tags$|.*Gb\/s available PCIe bandwidth|VF[( ]|PCIe|.*ASPM)|pciehp/.test(l.text)));
 }
 
 /** YAML text of a fixture in file form: bigints as hex, one device after another. */

@@ -14,6 +14,7 @@ export interface Commit {
 }
 
 export const C82F63E411F1 = 'c82f63e411f1';
+export const COALESCE_7C3855C423B1 = '7c3855c423b1';
 export const RESOURCE_NAMES_65F8E0BEAC5A = '65f8e0beac5a';
 export const PORT_TYPE_35259FF188E0 = '35259ff188e0';
 export const BATCH_BAR_SIZING_4453F360862E = '4453f360862e';
@@ -28,6 +29,11 @@ export const COMMITS: Record<string, Commit> = {
     id: C82F63E411F1,
     title: 'PCI: check saved state before restore',
     mainline: 'v2.6.31',
+  },
+  [COALESCE_7C3855C423B1]: {
+    id: COALESCE_7C3855C423B1,
+    title: 'PCI: Coalesce host bridge contiguous apertures',
+    mainline: 'v5.16',
   },
   [RESOURCE_NAMES_65F8E0BEAC5A]: {
     id: RESOURCE_NAMES_65F8E0BEAC5A,

@@ -5,7 +5,7 @@ import type { Machine } from '../hw/machine';
 import { KernelLog, VirtualClock } from '../printk/log';
 import type { MessageId, Params } from '../printk/messages';
 import type { KernelVariant } from './releases';
-import type { PciBus, PciDev, PciDriver } from './types';
+import { PCI_BRIDGE_RESOURCES, type PciBus, type PciDev, type PciDriver } from './types';
 import { RESOURCE_NAMES_65F8E0BEAC5A } from './commits';
 import { IORESOURCE_IO, IORESOURCE_MEM, Resource } from './resource';
 
@@ -45,8 +45,27 @@ export interface CommandLine {
   nocrs?: boolean;
 }
 
+/** Build options of the kernel that change PCI behaviour (Kconfig). */
+export interface KernelConfig {
+  /**
+   * CONFIG_PCI_REALLOC_ENABLE_AUTO: VF BARs firmware left unassigned turn pci=realloc on. Debian's
+   * amd64 config (read for 6.1.192-2) and the other distribution kernels of the corpus set it.
+   */
+  PCI_REALLOC_ENABLE_AUTO: boolean;
+  /**
+   * CONFIG_PCI_IOV: SR-IOV support, and with it six VF BAR slots in every pci_dev's resource[]
+   * between the ROM and the bridge windows. Without it the windows are resources 7..10, which is
+   * what old-wording messages ("BAR 9: assigned") and "resource %d … released" print.
+   */
+  PCI_IOV: boolean;
+}
+
+export const DEFAULT_KCONFIG: KernelConfig = { PCI_REALLOC_ENABLE_AUTO: true, PCI_IOV: true };
+
 export class Kernel {
   readonly log: KernelLog;
+  /** the build's Kconfig choices; replays set it from the fixture before booting */
+  kconfig: KernelConfig = { ...DEFAULT_KCONFIG };
   phase = 'boot';
   readonly stack: string[] = [];
   private chainCache: string | null = '';
@@ -139,6 +158,9 @@ export class Kernel {
   }
 
   pci_info(dev: PciDev, id: MessageId, p?: Params): void {
+    // The model always keeps the VF BAR slots; without CONFIG_PCI_IOV the kernel's own numbering
+    // of a bridge window (`idx` of a device message) is six lower.
+    if (p && typeof p.idx === 'number' && !this.kconfig.PCI_IOV && p.idx >= PCI_BRIDGE_RESOURCES) p = { ...p, idx: p.idx - 6 };
     this.log.print(dev.prefix(), id, p);
   }
   pci_bus_info(bus: PciBus, id: MessageId, p?: Params): void {

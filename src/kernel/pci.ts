@@ -9,6 +9,7 @@ import * as C from './commits';
 import { Kernel, traced } from './kernel';
 import { IORESOURCE_IO, IORESOURCE_MEM, IORESOURCE_PREFETCH, IORESOURCE_UNSET, Resource } from './resource';
 import { pci_update_resource } from './setup-res';
+import { pci_restore_iov_state } from './iov';
 import {
   PCI_BRIDGE_RESOURCES, PCI_D0, PCI_D3cold, PCI_D3hot, PCI_IOV_RESOURCES, PCI_ROM_RESOURCE, PCI_UNKNOWN, PciBus, PciDev,
   pci_power_name,
@@ -34,6 +35,24 @@ function pci_bus_find_capability(k: Kernel, bus: PciBus, devfn: number, cap: num
   }
   return 0;
 }
+
+/**
+ * pci_find_ext_capability(): walk the extended capability list from 0x100 (at most 480 entries,
+ * 8 bytes each); a zero header means there is none.
+ */
+export const pci_find_ext_capability = traced('pci_find_ext_capability', (k: Kernel, dev: PciDev, cap: number): number => {
+  if (dev.cfgSize <= 256) return 0;
+  let pos = 0x100;
+  let header = pci_read_config_dword(k, dev, pos);
+  if (header === 0) return 0;
+  for (let ttl = (4096 - 256) / 8; ttl > 0; ttl--) {
+    if ((header & 0xffff) === cap) return pos;
+    pos = (header >>> 20) & 0xffc;
+    if (pos < 0x100) break;
+    header = pci_read_config_dword(k, dev, pos);
+  }
+  return 0;
+});
 
 /** pci_resource_name() (65f8e0beac5a) */
 export function pci_resource_name(dev: PciDev, i: number): string {
@@ -256,6 +275,8 @@ export const pci_restore_state = traced('pci_restore_state', (k: Kernel, dev: Pc
   if (k.has(C.C82F63E411F1) && !k.has(C.A2F1E22390AC) && !dev.stateSaved) return;
   pci_restore_pcie_state(k, dev);
   pci_restore_config_space(k, dev);
+  // "Restore ACS and IOV configuration state" (ACS is not modelled)
+  pci_restore_iov_state(k, dev);
   dev.stateSaved = false;
 });
 

@@ -18,6 +18,7 @@ import { NotModelledError } from './setup-bus';
 import { pcibios_fixup_bus } from './arch/x86/i386';
 import { pci_fixup_video } from './arch/x86/fixup';
 import type { HostBridge } from '../hw/machine';
+import { pci_iov_bus_range, pci_iov_init } from './iov';
 
 const PCI_COMMAND_DECODE_ENABLE = R.PCI_COMMAND_MEMORY | R.PCI_COMMAND_IO;
 /** x86 IO_SPACE_LIMIT */
@@ -50,7 +51,8 @@ export const pci_register_host_bridge = traced('pci_register_host_bridge', (k: K
   const windows = host.windows.map(
     (w) => new Resource('PCI Bus ' + bus.name(), w.start, w.end, (w.type === 'io' ? IORESOURCE_IO : IORESOURCE_MEM) | (w.window === false ? 0 : IORESOURCE_WINDOW) | (w.pref ? IORESOURCE_PREFETCH : 0)),
   );
-  for (let i = 0; i + 1 < windows.length; i++) {
+  // 7c3855c423b1 (v5.16): contiguous windows of the same type merge into one
+  for (let i = 0; k.has(C.COALESCE_7C3855C423B1) && i + 1 < windows.length; i++) {
     const a = windows[i], b = windows[i + 1];
     if (a.flags === b.flags && a.end + 1n === b.start) {
       b.start = a.start;
@@ -293,7 +295,7 @@ export const __pci_read_base = traced('__pci_read_base', (k: Kernel, dev: PciDev
 });
 
 /** __pci_size_bars() (4453f360862e): write the mask, read the size, write the original back. */
-function __pci_size_bars(k: Kernel, dev: PciDev, count: number, pos: number, rom: boolean): number[] {
+export function __pci_size_bars(k: Kernel, dev: PciDev, count: number, pos: number, rom: boolean): number[] {
   const mask = rom ? R.PCI_ROM_ADDRESS_MASK : 0xffffffff;
   const sizes: number[] = [];
   for (let i = 0; i < count; i++, pos += 4) {
@@ -496,8 +498,10 @@ const pci_fixup_header = traced('pci_fixup_header', (k: Kernel, dev: PciDev): vo
   pci_fixup_video(k, dev);
 });
 
+/** pci_init_capabilities(): the parts modelled, in the kernel's order. */
 const pci_init_capabilities = traced('pci_init_capabilities', (k: Kernel, dev: PciDev): void => {
   pci_pm_init(k, dev);
+  pci_iov_init(k, dev);
   pci_init_reset_methods(k, dev);
 });
 
@@ -657,7 +661,9 @@ export const pci_scan_child_bus_extend = traced('pci_scan_child_bus_extend', (k:
   const start = Number(bus.busnRes.start);
   let max = start;
   for (let devfn = 0; devfn < 256; devfn += 8) pci_scan_slot(k, bus, devfn);
-  let usedBuses = 0; // pci_iov_bus_range(): no SR-IOV
+  // "Reserve buses for SR-IOV capability"
+  let usedBuses = pci_iov_bus_range(bus);
+  max += usedBuses;
   if (!bus.isAdded) {
     pcibios_fixup_bus(k, bus);
     bus.isAdded = true;

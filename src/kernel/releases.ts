@@ -9,12 +9,14 @@ export interface Release {
   commits: string[];
 }
 
-const V68 = [C.C82F63E411F1, C.RESOURCE_NAMES_65F8E0BEAC5A, C.PORT_TYPE_35259FF188E0, C.WINDOW_LOG_6F32099A9172];
+const V516 = [C.C82F63E411F1, C.COALESCE_7C3855C423B1];
+const V68 = [...V516, C.RESOURCE_NAMES_65F8E0BEAC5A, C.PORT_TYPE_35259FF188E0, C.WINDOW_LOG_6F32099A9172];
 const V614 = [...V68, C.BATCH_BAR_SIZING_4453F360862E];
 
 export const RELEASES: Release[] = [
   // Generic mainline releases, for replaying logs of machines from bug reports.
-  { name: 'v6.7', branch: 'mainline', commits: [C.C82F63E411F1], description: 'mainline before the v6.8 log rework ("reg 0x10:", "BAR 0: assigned [...]")' },
+  { name: 'v5.15', branch: 'mainline', commits: [C.C82F63E411F1], description: 'mainline v5.10–v5.15: as v6.7, and contiguous host bridge windows are not yet merged' },
+  { name: 'v6.7', branch: 'mainline', commits: [...V516], description: 'mainline before the v6.8 log rework ("reg 0x10:", "BAR 0: assigned [...]")' },
   { name: 'v6.8', branch: 'mainline', commits: [...V68], description: 'mainline v6.8: resource names, port type, bridge windows logged at enumeration' },
   { name: 'v6.9', branch: 'mainline', commits: [...V68], description: 'mainline v6.9' },
   { name: 'v6.12', branch: 'linux-6.12.y', commits: [...V68], description: 'v6.12 before the a2f1e22390ac backport (6.12.0–6.12.69)' },
@@ -29,7 +31,7 @@ export const RELEASES: Release[] = [
   { name: 'v6.19.11', branch: 'linux-6.19.y', commits: [...V614, C.D0_ON_INIT_4D4C10F763D7, C.STATE_SAVED_BE9EDDE43D85, C.A2F1E22390AC], description: "Alexandre's bad kernel (Bernd's 6.19.8 works: no host driver)" },
   { name: 'v7.0', branch: 'mainline', commits: [...V614, C.D0_ON_INIT_4D4C10F763D7, C.STATE_SAVED_BE9EDDE43D85, C.A2F1E22390AC], description: 'mainline before the fix' },
   {
-    name: 'debian-6.1.192', branch: 'debian-6.1.y', commits: [C.C82F63E411F1, C.RESOURCE_NAMES_65F8E0BEAC5A],
+    name: 'debian-6.1.192', branch: 'debian-6.1.y', commits: [...V516, C.RESOURCE_NAMES_65F8E0BEAC5A],
     description: "the QEMU oracle's kernel: v6.8 resource names backported; old discovery line and bridge window logging",
   },
   { name: 'v7.1', branch: 'mainline', commits: [...V614, C.D0_ON_INIT_4D4C10F763D7, C.STATE_SAVED_BE9EDDE43D85, C.A2F1E22390AC, C.FIX_909F7BF9B080], description: 'mainline with 909f7bf9b080' },
@@ -81,6 +83,7 @@ export function kernelForVersion(version: string): string {
   if (!m) throw new KernelSpecError(`Cannot tell the release of kernel version "${version}"`);
   const [maj, min, sub] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
   const v = maj * 1000 + min;
+  if (v < 5016) return 'v5.15';
   if (v <= 6007) return 'v6.7';
   if (v === 6012) return sub >= 70 ? 'v6.12.73' : 'v6.12';
   if (v < 6012) return v >= 6009 ? 'v6.9' : 'v6.8';

@@ -12,6 +12,7 @@ import {
 } from './resource';
 import { pci_assign_resource, pci_reassign_resource, pci_resource_alignment } from './setup-res';
 import { PCI_BRIDGE_RESOURCES, PCI_IOV_RESOURCES, PCI_NUM_RESOURCES, PCI_ROM_RESOURCE, PciBus, PciDev } from './types';
+import { iov_resources_unassigned } from './iov';
 
 export class NotModelledError extends Error {
   override name = 'NotModelledError';
@@ -623,6 +624,18 @@ const pci_bus_dump_resources = traced('pci_bus_dump_resources', (k: Kernel, bus:
   for (const dev of bus.devices) if (dev.subordinate) pci_bus_dump_resources(k, dev.subordinate);
 });
 
+type EnableType = 'undefined' | 'user_disabled' | 'auto_disabled' | 'user_enabled' | 'auto_enabled';
+
+/**
+ * pci_realloc_detect(): pci=realloc / pci=realloc=off decide; without either, and with
+ * CONFIG_PCI_REALLOC_ENABLE_AUTO, a VF BAR firmware left at 0 turns realloc on.
+ */
+function pci_realloc_detect(k: Kernel, bus: PciBus): EnableType {
+  const local: EnableType = k.cmdline.realloc === true ? 'user_enabled' : k.cmdline.realloc === false ? 'user_disabled' : 'undefined';
+  if (!k.kconfig.PCI_IOV || !k.kconfig.PCI_REALLOC_ENABLE_AUTO || local !== 'undefined') return local;
+  return iov_resources_unassigned(bus) ? 'auto_enabled' : local;
+}
+
 function pci_bus_get_depth(bus: PciBus): number {
   let depth = 0;
   for (const c of bus.children) depth = Math.max(depth, pci_bus_get_depth(c) + 1);
@@ -642,8 +655,8 @@ export const pci_assign_unassigned_root_bus_resources = traced('pci_assign_unass
   let wholeSubtree = false;
   let fail: ResList = [];
   let tryNum = 1;
-  // pci_realloc_detect(): auto-enabling needs unassigned SR-IOV BARs, which are not modelled.
-  const enabled = k.cmdline.realloc === true;
+  const mode = pci_realloc_detect(k, bus);
+  const enabled = mode === 'user_enabled' || mode === 'auto_enabled';
   if (enabled) {
     const depth = pci_bus_get_depth(bus);
     tryNum = depth + 1;
@@ -657,7 +670,8 @@ export const pci_assign_unassigned_root_bus_resources = traced('pci_assign_unass
     tried++;
     if (!fail.length) break;
     if (tried >= tryNum) {
-      if (!enabled) k.pci_bus_info(bus, 'try_realloc');
+      if (mode === 'undefined') k.pci_bus_info(bus, 'try_realloc');
+      else if (mode === 'auto_enabled') k.pci_bus_info(bus, 'auto_realloc');
       fail = [];
       break;
     }

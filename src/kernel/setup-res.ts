@@ -9,6 +9,7 @@ import {
   IORESOURCE_ROM_SHADOW, IORESOURCE_SIZEALIGN, IORESOURCE_STARTALIGN, IORESOURCE_UNSET, Resource, allocate_resource, request_resource_conflict,
 } from './resource';
 import { PCI_BRIDGE_RESOURCES, PCI_ROM_RESOURCE, PciBus, PciDev } from './types';
+import { pci_iov_update_resource, pci_resource_is_iov, pci_sriov_resource_alignment } from './iov';
 import { pcibios_align_resource, arch_remove_reservations } from './arch/x86/i386';
 
 /**
@@ -66,9 +67,10 @@ export const pci_std_update_resource = traced('pci_std_update_resource', (k: Ker
   if (disable) pci_write_config_word(k, dev, R.PCI_COMMAND, cmd);
 });
 
-/** pci_update_resource(): standard BARs and ROM; VF BARs (pci_iov_update_resource) are not modelled. */
+/** pci_update_resource(): standard BARs and ROM, or a VF BAR of an SR-IOV PF. */
 export const pci_update_resource = traced('pci_update_resource', (k: Kernel, dev: PciDev, resno: number): void => {
   if (resno <= PCI_ROM_RESOURCE) pci_std_update_resource(k, dev, resno);
+  else if (pci_resource_is_iov(resno)) pci_iov_update_resource(k, dev, resno);
 });
 
 /** pci_claim_resource(): insert a firmware-assigned BAR into its parent window. */
@@ -106,10 +108,12 @@ export const pci_claim_bridge_resource = traced('pci_claim_bridge_resource', (k:
 /**
  * pci_resource_alignment() → resource_alignment(): BARs are size-aligned (IORESOURCE_SIZEALIGN),
  * bridge windows being sized carry their alignment in `start` (IORESOURCE_STARTALIGN); anything
- * else has no alignment (0). SR-IOV and CardBus alignment are not modelled.
+ * else has no alignment (0). A VF BAR is aligned to its per-VF size (pci_sriov_resource_alignment()).
+ * CardBus alignment is not modelled.
  */
 export function pci_resource_alignment(dev: PciDev, res: Resource): bigint {
-  void dev;
+  const resno = dev.resource.indexOf(res);
+  if (pci_resource_is_iov(resno)) return pci_sriov_resource_alignment(dev, resno);
   switch (res.flags & (IORESOURCE_SIZEALIGN | IORESOURCE_STARTALIGN)) {
     case IORESOURCE_SIZEALIGN:
       return res.end - res.start + 1n;

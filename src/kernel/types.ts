@@ -1,5 +1,6 @@
 // struct pci_dev and struct pci_bus, reduced to the fields the modelled code reads and writes.
 import { Resource } from './resource';
+import type { PciSriov } from './iov';
 
 export const PCI_STD_NUM_BARS = 6;
 export const PCI_ROM_RESOURCE = 6;
@@ -90,6 +91,8 @@ export class PciDev {
   prefWindow = false;
   pref64Window = false;
   subordinate: PciBus | null = null;
+  /** dev->sriov: set by sriov_init() on a PF */
+  sriov: PciSriov | null = null;
   /** saved_config_space[16] and the PCIe words pci_save_pcie_state() keeps */
   readonly savedConfigSpace = new Uint32Array(16);
   savedPcie: number[] | null = null;

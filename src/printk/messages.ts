@@ -55,6 +55,13 @@ export const MESSAGES = {
   bar_initial_invalid: { fn: '__pci_read_base', file: 'drivers/pci/probe.c', level: KERN_INFO,
     modern: '%s: initial BAR value %#010llx invalid', legacy: 'reg 0x%x: initial BAR value %#010llx invalid',
     args: (p, legacy) => [legacy ? (p.reg as number) : (p.name as string), p.value as bigint] },
+  // drivers/pci/iov.c
+  sriov_bar: { fn: 'sriov_init', file: 'drivers/pci/iov.c', level: KERN_INFO,
+    modern: '%s %pR: contains BAR %d for %d VFs', legacy: 'VF(n) BAR%d space: %pR (contains BAR%d for %d VFs)',
+    args: (p, legacy) => (legacy ? [p.bar as number, R(p), p.bar as number, p.total as number] : [p.name as string, R(p), p.bar as number, p.total as number]) },
+  // dev_WARN(): the line, then a WARNING splat (not reproduced)
+  sriov_cant_update: { fn: 'pci_iov_update_resource', file: 'drivers/pci/iov.c', level: KERN_WARNING,
+    modern: 'can\'t update enabled VF BAR%d %pR', args: (p) => [p.bar as number, R(p)] },
   bridge_to: { fn: 'pci_read_bridge_windows', file: 'drivers/pci/probe.c', level: KERN_INFO,
     modern: 'PCI bridge to %pR%s', args: (p) => [R(p), (p.suffix as string) ?? ''] },
   bridge_window: { fn: 'pci_read_bridge_windows', file: 'drivers/pci/probe.c', level: KERN_INFO,
@@ -175,6 +182,8 @@ export const MESSAGES = {
     modern: 'max bus depth: %d pci_try_num: %d', args: (p) => [p.depth as number, p.num as number] },
   no_try: { fn: 'pci_assign_unassigned_root_bus_resources', file: 'drivers/pci/setup-bus.c', level: KERN_INFO,
     modern: 'No. %d try to assign unassigned res', args: (p) => [p.n as number] },
+  auto_realloc: { fn: 'pci_assign_unassigned_root_bus_resources', file: 'drivers/pci/setup-bus.c', level: KERN_INFO,
+    modern: 'Automatically enabled pci realloc, if you have problem, try booting with pci=realloc=off', args: () => [] },
   try_realloc: { fn: 'pci_assign_unassigned_root_bus_resources', file: 'drivers/pci/setup-bus.c', level: KERN_INFO,
     modern: 'Some PCI device resources are unassigned, try booting with pci=realloc', args: () => [] },
   reassign_unassigned: { fn: 'pci_reassign_resource', file: 'drivers/pci/setup-res.c', level: KERN_INFO,

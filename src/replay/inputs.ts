@@ -100,16 +100,27 @@ export function parseHostBridge(text: string, file: string): HostBridgeFacts {
 }
 
 export interface CmdlineFacts {
-  realloc: boolean;
+  /** pci=realloc (true), pci=realloc=off (false), neither (undefined) */
+  realloc: boolean | undefined;
   assignBusses: boolean;
   nocrs: boolean;
   raw: string;
 }
 
+/** The pci= options the model knows (drivers/pci/pci.c pci_setup(), arch/x86/pci/common.c). */
+export const KNOWN_PCI_OPTIONS = ['realloc', 'realloc=on', 'realloc=off', 'assign-busses', 'nocrs', 'earlydump'];
+
+/** The pci= options of a command line, each a separate word after "pci=" and ","-splitting. */
+export function pciOptions(cmdline: string): string[] {
+  return cmdline.trim().split(/\s+/).filter((w) => w.startsWith('pci=')).flatMap((w) => w.slice(4).split(',')).filter(Boolean);
+}
+
 export function parseCmdline(text: string, file: string): CmdlineFacts {
   const raw = text.trim();
-  const pci = raw.split(/\s+/).filter((w) => w.startsWith('pci=')).flatMap((w) => w.slice(4).split(','));
-  const known = new Set(['realloc', 'realloc=on', 'assign-busses', 'nocrs', 'earlydump']);
-  for (const o of pci) if (!known.has(o)) throw new DumpError(`Cannot read command line ${file}: pci=${o} is not modelled (known: ${[...known].join(', ')})`);
-  return { realloc: pci.includes('realloc') || pci.includes('realloc=on'), assignBusses: pci.includes('assign-busses'), nocrs: pci.includes('nocrs'), raw };
+  const pci = pciOptions(raw);
+  for (const o of pci) if (!KNOWN_PCI_OPTIONS.includes(o)) throw new DumpError(`Cannot read command line ${file}: pci=${o} is not modelled (known: ${KNOWN_PCI_OPTIONS.join(', ')})`);
+  // pci_setup() takes the options in order, so the last realloc setting wins.
+  let realloc: boolean | undefined;
+  for (const o of pci) if (o.startsWith('realloc')) realloc = o !== 'realloc=off';
+  return { realloc, assignBusses: pci.includes('assign-busses'), nocrs: pci.includes('nocrs'), raw };
 }

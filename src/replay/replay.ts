@@ -10,6 +10,7 @@ import { renderLog } from '../printk/log';
 import { VirtualClock } from '../printk/log';
 import type { Machine } from '../hw/machine';
 import { captureMachine, loadCaptureInput, CaptureInput } from './capture';
+import { bootKernel } from '../fixture/boot';
 import { buildMachine } from '../hw/build';
 import { loadMachine } from '../fixture/load';
 import { DumpError, parseLspciDump } from './dump';
@@ -34,10 +35,14 @@ export function replayCapture(inputDir: string, kernelSpec = 'debian-6.1.192', t
   return { input, kernel: k, machine, lines: renderLog(k.log.records) };
 }
 
-/** Boot a machine fixture (hand-written or imported) on a kernel. */
-export function replayMachine(file: string, kernelSpec: string, tracing = false): ReplayRun {
-  const machine = buildMachine(loadMachine(file));
-  const k = new Kernel(parseKernel(kernelSpec), machine, new VirtualClock(), {}, tracing);
+/**
+ * Boot a machine fixture (hand-written or imported) on a kernel, with the fixture's pci= options
+ * unless `cmdline` is given.
+ */
+export function replayMachine(file: string, kernelSpec: string, tracing = false, cmdline?: string): ReplayRun {
+  const fixture = loadMachine(file);
+  const machine = buildMachine(fixture);
+  const k = bootKernel(parseKernel(kernelSpec), fixture, machine, file, { cmdline, tracing });
   do_initcalls(k);
   return { input: null, kernel: k, machine, lines: renderLog(k.log.records) };
 }

@@ -1,6 +1,7 @@
 // Run a scenario on a kernel: build the machine from its fixture, boot the modelled kernel, play
 // the events, and judge the outcome from the hardware.
 import { buildMachine } from '../hw/build';
+import { bootKernel } from '../fixture/boot';
 import { loadMachine } from '../fixture/load';
 import { Kernel, TraceEntry } from '../kernel/kernel';
 import { do_initcalls } from '../kernel/init';
@@ -8,7 +9,7 @@ import { device_attach, device_release_driver, pci_register_driver } from '../ke
 import { parseKernel, KernelVariant } from '../kernel/releases';
 import { vfio_pci_core_enable, vfioPciDriver, VfioPciCoreDevice } from '../kernel/vfio/pci-core';
 import { ddbridgeDriver } from '../kernel/drivers/ddbridge';
-import { VirtualClock, LogRecord } from '../printk/log';
+import type { LogRecord } from '../printk/log';
 import { resourceString } from '../printk/format';
 import type { PciDev } from '../kernel/types';
 import type { Machine } from '../hw/machine';
@@ -63,8 +64,9 @@ export function eventLabel(ev: Scenario['events'][number]): string {
 export function runScenario(name: string, kernelSpec: string | KernelVariant, opts: RunOptions = {}): RunResult {
   const scenario: Scenario = findScenario(name);
   const variant = typeof kernelSpec === 'string' ? parseKernel(kernelSpec) : kernelSpec;
-  const machine = buildMachine(loadMachine(scenario.machine));
-  const k = new Kernel(variant, machine, new VirtualClock(), {}, opts.tracing ?? true);
+  const fixture = loadMachine(scenario.machine);
+  const machine = buildMachine(fixture);
+  const k = bootKernel(variant, fixture, machine, scenario.machine, { tracing: opts.tracing ?? true });
   const findings = new FindingsCollector(k);
   k.afterStep = (label) => findings.step(label);
   let guest: Kernel | null = null;

@@ -9,7 +9,7 @@ import { pci_read_bridge_bases } from '../../probe';
 import { IORESOURCE_IO, IORESOURCE_MEM, IORESOURCE_PCI_FIXED, IORESOURCE_ROM_ENABLE } from '../../resource';
 import { pci_claim_bridge_resource, pci_claim_resource } from '../../setup-res';
 import { pci_assign_unassigned_resources } from '../../setup-bus';
-import { PCI_BRIDGE_RESOURCES, PCI_NUM_RESOURCES, PCI_ROM_RESOURCE, PciBus, PciDev } from '../../types';
+import { PCI_BRIDGE_RESOURCES, PCI_IOV_RESOURCES, PCI_NUM_RESOURCES, PCI_ROM_RESOURCE, PciBus, PciDev } from '../../types';
 
 /** pcibios_fixup_bus(): the bridge's windows into the child bus's resources. */
 export const pcibios_fixup_bus = traced('pcibios_fixup_bus', (k: Kernel, b: PciBus): void => {
@@ -62,11 +62,15 @@ const pcibios_allocate_bus_resources = traced('pcibios_allocate_bus_resources', 
 /**
  * pcibios_allocate_dev_resources(): claim BARs whose decode is enabled (pass 0), then the
  * disabled ones (pass 1). A BAR that cannot be claimed keeps its size, moves to 0 and has its
- * firmware address remembered for pci_revert_fw_address().
+ * firmware address remembered for pci_revert_fw_address(). The standard BARs, then (CONFIG_PCI_IOV)
+ * the VF BARs, judged by the PF's COMMAND register.
  */
+/** idx_range[]: PCI_STD_RESOURCES..PCI_STD_RESOURCE_END, PCI_IOV_RESOURCES..PCI_IOV_RESOURCE_END */
+const IDX_RANGE = [0, 1, 2, 3, 4, 5, ...Array.from({ length: 6 }, (_, i) => PCI_IOV_RESOURCES + i)];
+
 const pcibios_allocate_dev_resources = traced('pcibios_allocate_dev_resources', (k: Kernel, dev: PciDev, pass: number): void => {
   const command = pci_read_config_word(k, dev, R.PCI_COMMAND);
-  for (let idx = 0; idx < 6; idx++) {
+  for (const idx of k.kconfig.PCI_IOV ? IDX_RANGE : IDX_RANGE.slice(0, 6)) {
     const r = dev.resource[idx];
     if (r.parent || !r.start) continue;
     const disabled = r.flags & IORESOURCE_IO ? !(command & R.PCI_COMMAND_IO) : !(command & R.PCI_COMMAND_MEMORY);
