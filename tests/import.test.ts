@@ -46,9 +46,10 @@ const LOGS: Array<{ file: string; full?: true; atLeast?: number; why?: string }>
   { file: 'dmesg-6.8-and-newer/intel-xeon_supermicro-x9dri_debian-6.12.32_with_realloc.txt', full: true },
   { file: 'dmesg-6.8-and-newer/intel-xeon_supermicro-x9dri_debian-6.12.32_without_realloc.txt', full: true },
   { file: 'dmesg-6.8-and-newer/amd-am5_bug220775_6.17.7-vs-6.18-rc5_pci-dmesg-diff.txt', atLeast: 101, why: 'a unified diff of two boots, not a log; and 6.18\'s bridge sizing rework ("requires relaxed alignment rules", "Assigned bridge window … cannot fit") is not modelled' },
-  { file: 'dmesg-6.8-and-newer/amd-rome_dell-poweredge-r6515_6.16-next_crash_two-boots.txt', atLeast: 199, why: 'the v6.15+ setup-bus changes (a disabled ROM is an optional resource and survives a failed try; "PCI: No. %d try") are not modelled' },
+  // v6.15 setup-bus rework: a disabled ROM is optional and survives the failed try; "PCI: No. 2 try"
+  { file: 'dmesg-6.8-and-newer/amd-rome_dell-poweredge-r6515_6.16-next_crash_two-boots.txt', full: true },
   { file: 'dmesg-6.8-and-newer/intel_dell-xps-9320_6.17_thunderbolt-hotplug_dmesg-trim-202510080734.txt', atLeast: 46, why: 'the trimmed log lacks the e820/ACPI reservations below 0x4000 that push the I/O windows up' },
-  { file: 'dmesg-6.8-and-newer/pex8748-switch-hotplug_6.18-rc7_report.txt', atLeast: 214, why: '6.18\'s bridge sizing rework ("requires relaxed alignment rules", "Assigned bridge window … cannot fit") is not modelled' },
+  { file: 'dmesg-6.8-and-newer/pex8748-switch-hotplug_6.18-rc7_report.txt', atLeast: 267, why: 'v6.18 keeps failed bridge windows typed and unset (8278c6914306: they appear in the final resource dump) and prints "releasing" (3baeae36039a); not modelled yet' },
   { file: 'dmesg-6.7-and-older/amd-b550_msi-b550-a-pro_6.7.9_full-dmesg.log', full: true },
   { file: 'dmesg-6.7-and-older/amd-x570_asrock-x570-taichi_5.18.0_ataerr.log', full: true },
   { file: 'dmesg-6.7-and-older/hp-pavilion-tp01_6.6.69-lts_dmesg-working.log', full: true },

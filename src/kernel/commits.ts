@@ -23,6 +23,10 @@ export const D0_ON_INIT_4D4C10F763D7 = '4d4c10f763d7';
 export const STATE_SAVED_BE9EDDE43D85 = 'be9edde43d85';
 export const A2F1E22390AC = 'a2f1e22390ac';
 export const FIX_909F7BF9B080 = '909f7bf9b080';
+export const RELAXED_TAIL_566F1DD52816 = '566f1dd52816';
+export const RELAXED_SIZE1_67F9085596EE = '67f9085596ee';
+export const OPTIONAL_RES_2499F5348431 = '2499f5348431';
+export const NEXT_ROUND_CA9097F9CE03 = 'ca9097f9ce03';
 
 export const COMMITS: Record<string, Commit> = {
   [C82F63E411F1]: {
@@ -50,6 +54,31 @@ export const COMMITS: Record<string, Commit> = {
     // with 281e1f137a97, 63c6ebb294b7, 95140c2fbfdf: the bridge window logging rework
     title: 'PCI: Log bridge windows conditionally',
     mainline: 'v6.8',
+  },
+  [RELAXED_TAIL_566F1DD52816]: {
+    id: RELAXED_TAIL_566F1DD52816,
+    // modelled with its v6.15 fixes 1f82b7e84a09 (size0 checked with min_align) and d06cc1e38090
+    // (add_align left alone), which 6.12.y also received
+    title: 'PCI: Relax bridge window tail sizing rules',
+    mainline: 'v6.11',
+  },
+  [RELAXED_SIZE1_67F9085596EE]: {
+    id: RELAXED_SIZE1_67F9085596EE,
+    title: 'PCI: Allow relaxed bridge window tail sizing for optional resources',
+    mainline: 'v6.15',
+  },
+  [OPTIONAL_RES_2499F5348431]: {
+    id: OPTIONAL_RES_2499F5348431,
+    // with 9caf4ea2fd02 (pci_resource_is_optional()), 96336ec70264 (reset and fail list in sync),
+    // b3281eb5ded1 (always a realloc_head), 07854e08cdf3 ("failed to add optional"),
+    // 4e362abe482d + a34d74877c66 (restore_dev_resource() after a release)
+    title: 'PCI: Rework optional resource handling',
+    mainline: 'v6.15',
+  },
+  [NEXT_ROUND_CA9097F9CE03]: {
+    id: NEXT_ROUND_CA9097F9CE03,
+    title: 'PCI: Consolidate assignment loop next round preparation',
+    mainline: 'v6.15',
   },
   [BATCH_BAR_SIZING_4453F360862E]: {
     id: BATCH_BAR_SIZING_4453F360862E,

@@ -88,7 +88,7 @@ function alignUp(v: bigint, a: bigint): bigint {
  * __find_resource(): walk the gaps between `root`'s children from the bottom (treating `old`, when
  * reallocating, as free), clip each to [min, max], align, and take the first that fits.
  */
-function find_resource_space(root: Resource, old: Resource | null, newRes: { start: bigint; end: bigint; flags: number }, size: bigint, c: Constraint): boolean {
+export function find_resource_space(root: Resource, old: Resource | null, newRes: { start: bigint; end: bigint; flags: number }, size: bigint, c: Constraint): boolean {
   const kids = root.children;
   let k = 0;
   let tmpStart = root.start;

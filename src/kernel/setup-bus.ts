@@ -1,18 +1,21 @@
 // drivers/pci/setup-bus.c: sizing bridge windows (with the optional "add_size" of hotplug
 // bridges), assigning what is still unassigned (largest alignment first, optional sizes first),
 // the pci=realloc retry loop that releases bridge windows, programming bridges, and the final
-// bus resource dump. Follows the 6.1/6.12 code (the two agree on everything modelled here).
+// bus resource dump. Follows the 6.1/6.12 code, with the v6.11 relaxed tail sizing
+// (566f1dd52816) and the v6.15 optional-resource rework (2499f5348431) where a kernel has them.
 import * as R from '../hw/regs';
 import { pci_read_config_word, pci_write_config_dword, pci_write_config_word } from './access';
+import * as C from './commits';
 import { Kernel, traced } from './kernel';
 import { pci_resource_name } from './pci';
 import {
   IORESOURCE_IO, IORESOURCE_MEM, IORESOURCE_MEM_64, IORESOURCE_PCI_FIXED, IORESOURCE_PREFETCH, IORESOURCE_ROM_ENABLE,
-  IORESOURCE_SIZEALIGN, IORESOURCE_STARTALIGN, Resource, release_child_resources, release_resource,
+  IORESOURCE_SIZEALIGN, IORESOURCE_STARTALIGN, Resource, find_resource_space, release_child_resources, release_resource,
 } from './resource';
+import { arch_remove_reservations } from './arch/x86/i386';
 import { pci_assign_resource, pci_reassign_resource, pci_resource_alignment } from './setup-res';
-import { PCI_BRIDGE_RESOURCES, PCI_IOV_RESOURCES, PCI_NUM_RESOURCES, PCI_ROM_RESOURCE, PciBus, PciDev } from './types';
-import { iov_resources_unassigned } from './iov';
+import { PCI_BRIDGE_RESOURCES, PCI_NUM_RESOURCES, PCI_ROM_RESOURCE, PciBus, PciDev } from './types';
+import { iov_resources_unassigned, pci_resource_is_iov } from './iov';
 
 export class NotModelledError extends Error {
   override name = 'NotModelledError';
@@ -56,6 +59,22 @@ function remove_from_list(list: ResList, res: Resource): void {
 const get_res_add_size = (list: ResList, res: Resource) => list.find((e) => e.res === res)?.addSize ?? 0n;
 const get_res_add_align = (list: ResList, res: Resource) => list.find((e) => e.res === res)?.minAlign ?? 0n;
 
+/** restore_dev_resource() (4e362abe482d) */
+function restore_dev_resource(e: DevRes): void {
+  e.res.start = e.start;
+  e.res.end = e.end;
+  e.res.flags = e.flags;
+}
+
+/**
+ * pci_resource_is_optional() (9caf4ea2fd02, v6.15): VF BARs, and a ROM that is not enabled.
+ * Before 2499f5348431 only VF BARs were optional, and only while sizing.
+ */
+function pci_resource_is_optional(k: Kernel, dev: PciDev, resno: number): boolean {
+  if (pci_resource_is_iov(resno)) return true;
+  return k.has(C.OPTIONAL_RES_2499F5348431) && resno === PCI_ROM_RESOURCE && !(dev.resource[resno].flags & IORESOURCE_ROM_ENABLE);
+}
+
 function reset_resource(res: Resource): void {
   res.start = 0n;
   res.end = 0n;
@@ -74,7 +93,8 @@ function pdev_sort_resources(k: Kernel, dev: PciDev, head: ResList): void {
     }
     let at = head.findIndex((e) => rAlign > pci_resource_alignment(e.dev, e.res));
     if (at < 0) at = head.length;
-    head.splice(at, 0, { dev, res: r, start: 0n, end: 0n, flags: 0, addSize: 0n, minAlign: 0n });
+    // the tracker keeps what the resource was (a34d74877c66; unused before v6.15)
+    head.splice(at, 0, { dev, res: r, start: r.start, end: r.end, flags: r.flags, addSize: 0n, minAlign: 0n });
   }
 }
 
@@ -91,6 +111,27 @@ function __dev_sort_resources(k: Kernel, dev: PciDev, head: ResList): void {
 
 /** reassign_resources_sorted(): try to satisfy the optional add_size requests. */
 const reassign_resources_sorted = traced('reassign_resources_sorted', (k: Kernel, realloc: ResList, head: ResList): void => {
+  if (k.has(C.OPTIONAL_RES_2499F5348431)) {
+    for (const add of [...realloc]) {
+      const res = add.res;
+      const idx = idxOf(add.dev, res);
+      // A required resource that failed the earlier try would just fail again.
+      if (!(!res.parent && size(res) > 0n && !pci_resource_is_optional(k, add.dev, idx))) {
+        if (!head.some((e) => e.res === res)) continue; // stays in realloc_head for another bus
+        const name = pci_resource_name(add.dev, idx);
+        if (!res.parent) {
+          res.start = add.minAlign;
+          res.end = add.minAlign + size(res) + add.addSize - 1n;
+          if (pci_assign_resource(k, add.dev, idx)) k.pci_info(add.dev, 'optional_failure_ignored', { name, res });
+        } else if (add.addSize > 0n) {
+          res.flags |= add.flags & (IORESOURCE_STARTALIGN | IORESOURCE_SIZEALIGN);
+          if (pci_reassign_resource(k, add.dev, idx, add.addSize, add.minAlign)) k.pci_info(add.dev, 'failed_to_add_optional', { name, res, add: add.addSize });
+        }
+      }
+      remove_from_list(realloc, res);
+    }
+    return;
+  }
   for (const add of [...realloc]) {
     const res = add.res;
     if (res.flags) {
@@ -110,8 +151,21 @@ const reassign_resources_sorted = traced('reassign_resources_sorted', (k: Kernel
   }
 });
 
-/** assign_requested_resources_sorted(): the must-have sizes; failures go to fail_head. */
-const assign_requested_resources_sorted = traced('assign_requested_resources_sorted', (k: Kernel, head: ResList, fail: ResList | null): void => {
+/**
+ * assign_requested_resources_sorted(): the must-have sizes; failures go to fail_head. From v6.15
+ * (2499f5348431) optional resources are skipped unless `optional`, a failure is listed whatever
+ * it is, and resetting waits until the end of __assign_resources_sorted().
+ */
+const assign_requested_resources_sorted = traced('assign_requested_resources_sorted', (k: Kernel, head: ResList, fail: ResList | null, optional = true): void => {
+  if (k.has(C.OPTIONAL_RES_2499F5348431)) {
+    for (const e of head) {
+      const idx = idxOf(e.dev, e.res);
+      if (size(e.res) <= 0n) continue;
+      if (!optional && pci_resource_is_optional(k, e.dev, idx)) continue;
+      if (pci_assign_resource(k, e.dev, idx) && fail) add_to_list(fail, e.dev, e.res, 0n, 0n);
+    }
+    return;
+  }
   for (const e of head) {
     const res = e.res;
     const idx = idxOf(e.dev, res);
@@ -144,27 +198,14 @@ function pci_need_to_release(mask: number, res: Resource): boolean {
  * try the optional sizes one by one (which is why a failing window is reported twice).
  */
 const __assign_resources_sorted = traced('__assign_resources_sorted', (k: Kernel, head: ResList, realloc: ResList | null, fail: ResList | null): void => {
+  if (k.has(C.OPTIONAL_RES_2499F5348431)) {
+    __assign_resources_sorted_v615(k, head, realloc ?? [], fail);
+    return;
+  }
   if (realloc && realloc.length) {
     const save: ResList = [];
     for (const e of head) add_to_list(save, e.dev, e.res, 0n, 0n);
-    for (const e of [...head]) {
-      e.res.end += get_res_add_size(realloc, e.res);
-      if (!(e.res.flags & IORESOURCE_STARTALIGN)) continue;
-      const addAlign = get_res_add_align(realloc, e.res);
-      if (addAlign > e.res.start) {
-        const rSize = size(e.res);
-        e.res.start = addAlign;
-        e.res.end = addAlign + rSize - 1n;
-        const to = head.findIndex((x) => addAlign > pci_resource_alignment(x.dev, x.res));
-        if (to >= 0) {
-          // list_move_tail(): unlink and insert before `to`
-          const from = head.indexOf(e);
-          const target = head[to];
-          head.splice(from, 1);
-          head.splice(head.indexOf(target), 0, e);
-        }
-      }
-    }
+    add_optional_sizes(head, realloc);
     const localFail: ResList = [];
     assign_requested_resources_sorted(k, head, localFail);
     if (!localFail.length) {
@@ -189,6 +230,79 @@ const __assign_resources_sorted = traced('__assign_resources_sorted', (k: Kernel
   assign_requested_resources_sorted(k, head, fail);
   if (realloc) reassign_resources_sorted(k, realloc, head);
 });
+
+/** Add each head entry's optional size, and move windows whose add_align grew up the list. */
+function add_optional_sizes(head: ResList, realloc: ResList): void {
+  for (const e of [...head]) {
+    e.res.end += get_res_add_size(realloc, e.res);
+    if (!(e.res.flags & IORESOURCE_STARTALIGN)) continue;
+    const addAlign = get_res_add_align(realloc, e.res);
+    if (addAlign > e.res.start) {
+      const rSize = size(e.res);
+      e.res.start = addAlign;
+      e.res.end = addAlign + rSize - 1n;
+      const target = head.find((x) => addAlign > pci_resource_alignment(x.dev, x.res));
+      if (target) {
+        // list_move_tail(): unlink and insert before `target`
+        head.splice(head.indexOf(e), 1);
+        head.splice(head.indexOf(target), 0, e);
+      }
+    }
+  }
+}
+
+/**
+ * __assign_resources_sorted() from v6.15 (2499f5348431, 96336ec70264, b3281eb5ded1, a34d74877c66):
+ * everything, optional resources included, is tried first with its optional size. If a required
+ * resource (or anything, with optional sizes pending) fails, what needs releasing is released and
+ * restored, the required resources are assigned alone, then the optional sizes one by one. Whatever
+ * is still unassigned at the end goes to the fail list and is reset.
+ */
+function __assign_resources_sorted_v615(k: Kernel, head: ResList, realloc: ResList, fail: ResList | null): void {
+  const save: ResList = [];
+  const localFail: ResList = [];
+  const finish = () => {
+    for (const e of head) {
+      if (e.res.parent) continue;
+      if (fail) add_to_list(fail, e.dev, e.res, 0n, 0n);
+      reset_resource(e.res);
+    }
+  };
+  if (realloc.length) {
+    for (const e of head) add_to_list(save, e.dev, e.res, 0n, 0n);
+    add_optional_sizes(head, realloc);
+  }
+  assign_requested_resources_sorted(k, head, localFail, true);
+  if (!localFail.length) {
+    for (const e of head) remove_from_list(realloc, e.res);
+    finish();
+    return;
+  }
+  // Without realloc_head and only optional failures, nothing more to do.
+  if (!localFail.some((f) => !pci_resource_is_optional(k, f.dev, idxOf(f.dev, f.res))) && !realloc.length) {
+    for (const s of save) if (!s.res.parent) restore_dev_resource(s);
+    finish();
+    return;
+  }
+  const failType = pci_fail_res_type_mask(localFail);
+  for (const e of [...head]) {
+    if (e.res.parent && !pci_need_to_release(failType, e.res)) {
+      remove_from_list(realloc, e.res);
+      remove_from_list(save, e.res);
+      head.splice(head.indexOf(e), 1);
+    }
+  }
+  for (const e of head) {
+    if (!e.res.parent) continue;
+    k.pci_info(e.dev, 'releasing_dbg', { name: pci_resource_name(e.dev, idxOf(e.dev, e.res)), res: e.res });
+    release_resource(e.res);
+    restore_dev_resource(e);
+  }
+  for (const s of save) restore_dev_resource(s);
+  assign_requested_resources_sorted(k, head, null, false);
+  if (realloc.length) reassign_resources_sorted(k, realloc, head);
+  finish();
+}
 
 /** pbus_assign_resources_sorted(): every device of the bus in one list. */
 const pbus_assign_resources_sorted = traced('pbus_assign_resources_sorted', (k: Kernel, bus: PciBus, realloc: ResList | null, fail: ResList | null): void => {
@@ -370,6 +484,28 @@ function ffs(v: bigint): number {
   return n;
 }
 
+/**
+ * pbus_upstream_space_available() (566f1dd52816): does the first assigned window of this type
+ * above `bus` (below the root bus) have a free, aligned gap of `sz`? Host bridge windows are not
+ * checked.
+ */
+function pbus_upstream_space_available(k: Kernel, bus: PciBus, mask: number, type: number, sz: bigint, align: bigint): boolean {
+  const downstream = bus;
+  for (let b = bus.parent; b; b = b.parent) {
+    if (!b.parent) break; // pci_is_root_bus()
+    for (const r of b.allResources()) {
+      if (!r.parent || (r.flags & mask) !== type) continue;
+      if (size(r) >= sz) {
+        const gap = { start: 0n, end: 0n, flags: r.flags };
+        if (find_resource_space(r, null, gap, sz, { min: 0n, max: 0xffffffffffffffffn, align, alignf: null, removeReservations: arch_remove_reservations })) return true;
+      }
+      if (b.self) k.pci_info(b.self, 'upstream_cannot_fit', { res: r, res2: b.busnRes, size: sz, name: downstream.self!.name(), res3: downstream.busnRes });
+      return false;
+    }
+  }
+  return true;
+}
+
 /** pbus_size_mem(): returns -ENOSPC when the bridge has no window of this kind. */
 const pbus_size_mem = traced('pbus_size_mem', (k: Kernel, bus: PciBus, mask: number, type: number, type2: number, type3: number, minSize: bigint, addSize: bigint, realloc: ResList | null): number => {
   const b = find_bus_resource_of_type(k, bus, mask | IORESOURCE_PREFETCH, type);
@@ -382,10 +518,15 @@ const pbus_size_mem = traced('pbus_size_mem', (k: Kernel, bus: PciBus, mask: num
       const r = dev.resource[i];
       if (r.parent || r.flags & IORESOURCE_PCI_FIXED || ((r.flags & mask) !== type && (r.flags & mask) !== type2 && (r.flags & mask) !== type3)) continue;
       const rSize = size(r);
-      if (realloc && i >= PCI_IOV_RESOURCES && i < PCI_IOV_RESOURCES + 6) {
+      // Optional resources go to the realloc list: before v6.15 with their size moved into the
+      // entry (the resource itself shrinks to 0), from 2499f5348431 keeping it (add_size 0).
+      if (realloc && pci_resource_is_optional(k, dev, i)) {
         addAlign = maxb(pci_resource_alignment(dev, r), addAlign);
-        r.end = r.start - 1n;
-        add_to_list(realloc, dev, r, rSize, 0n);
+        if (k.has(C.OPTIONAL_RES_2499F5348431)) add_to_list(realloc, dev, r, 0n, 0n);
+        else {
+          r.end = r.start - 1n;
+          add_to_list(realloc, dev, r, rSize, 0n);
+        }
         childrenAdd += rSize;
         continue;
       }
@@ -406,10 +547,28 @@ const pbus_size_mem = traced('pbus_size_mem', (k: Kernel, bus: PciBus, mask: num
       }
     }
   }
-  const minAlign = maxb(calculate_mem_align(aligns, maxOrder), window_alignment(b.flags));
-  const size0 = calculate_memsize(sz, minSize, 0n, 0n, size(b), minAlign);
-  addAlign = maxb(minAlign, addAlign);
-  const sizeAdd = !realloc || (!addSize && !childrenAdd) ? size0 : calculate_memsize(sz, minSize, addSize, childrenAdd, size(b), addAlign);
+  const winAlign = window_alignment(b.flags);
+  let minAlign = maxb(calculate_mem_align(aligns, maxOrder), winAlign);
+  let size0 = calculate_memsize(sz, minSize, 0n, 0n, size(b), minAlign);
+  // 566f1dd52816 (v6.11): if the first assigned window upstream cannot take the window at its
+  // full alignment, round the tail only to the window granularity.
+  const relaxedAlign = maxb(1n << BigInt(maxOrder + 20), winAlign);
+  if (k.has(C.RELAXED_TAIL_566F1DD52816) && bus.self && size0 && !pbus_upstream_space_available(k, bus, mask | IORESOURCE_PREFETCH, type, size0, minAlign)) {
+    minAlign = relaxedAlign;
+    size0 = calculate_memsize(sz, minSize, 0n, 0n, size(b), winAlign);
+    k.pci_info(bus.self, 'relaxed_alignment', { res: b, res2: bus.busnRes });
+  }
+  let sizeAdd = size0;
+  if (realloc && (addSize || childrenAdd)) {
+    addAlign = maxb(minAlign, addAlign);
+    sizeAdd = calculate_memsize(sz, minSize, addSize, childrenAdd, size(b), addAlign);
+    // 67f9085596ee (v6.15): the same for the size with the optional parts
+    if (k.has(C.RELAXED_SIZE1_67F9085596EE) && bus.self && sizeAdd && !pbus_upstream_space_available(k, bus, mask | IORESOURCE_PREFETCH, type, sizeAdd, addAlign)) {
+      minAlign = relaxedAlign;
+      sizeAdd = calculate_memsize(sz, minSize, addSize, childrenAdd, size(b), winAlign);
+      k.pci_info(bus.self, 'relaxed_alignment', { res: b, res2: bus.busnRes });
+    }
+  }
   if (!size0 && !sizeAdd) {
     if (bus.self && (b.start || b.end)) k.pci_info(bus.self, 'disabling_window', { res: b, res2: bus.busnRes });
     b.flags = 0;
@@ -675,7 +834,9 @@ export const pci_assign_unassigned_root_bus_resources = traced('pci_assign_unass
       fail = [];
       break;
     }
-    k.pci_bus_info(bus, 'no_try', { n: tried + 1 });
+    // ca9097f9ce03 (v6.15) moved this into pci_prepare_next_assign_round() as a pr_info
+    if (k.has(C.NEXT_ROUND_CA9097F9CE03)) k.pr_info('no_try_pci', { n: tried + 1 });
+    else k.pci_bus_info(bus, 'no_try', { n: tried + 1 });
     if (tried + 1 > 2) wholeSubtree = true;
     for (const f of fail) pci_bus_release_bridge_resources(k, f.dev.bus, f.flags & PCI_RES_TYPE_MASK, wholeSubtree);
     for (const f of fail) {
