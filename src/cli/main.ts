@@ -18,7 +18,7 @@ import { bisect, BisectError, formatBisect } from '../scenario/bisect';
 import { compareReplay, replayCapture, replayMachine } from '../replay/replay';
 import { lspciAll } from '../report/lspci';
 import { lspciTree } from '../report/tree';
-import { parseDmesg, ImportError } from '../import/dmesg';
+import { DiffSide, parseDmesg, ImportError } from '../import/dmesg';
 import { parseLspci } from '../import/lspci';
 import { fixtureYaml, importMachine, writeFixture } from '../import/fixture';
 import * as fs from 'fs';
@@ -59,7 +59,7 @@ commands:
   replay --machine FILE [--kernel K] [--cmdline "pci=…"] [--lspci | --tree]
                                          boot a captured or imported machine; with --expected, compare;
                                          --lspci prints the final config space (lspci -xxxx), --tree lspci -tv
-  import [--dmesg FILE] [--lspci FILE]… [-o fixtures/machines/NAME.yaml]
+  import [--dmesg FILE [--side old|new]] [--lspci FILE]… [-o fixtures/machines/NAME.yaml]
                                          a machine fixture from a bug report's kernel log and lspci output
   repro                                  the matrix, then the broken run's log
 
@@ -280,7 +280,7 @@ function cmdReplay(argv: string[], io: Io): number {
 function cmdImport(argv: string[], io: Io): number {
   const { values } = parseArgs({
     args: argv, allowPositionals: false,
-    options: { dmesg: { type: 'string' }, lspci: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' }, name: { type: 'string' } },
+    options: { dmesg: { type: 'string' }, side: { type: 'string' }, lspci: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' }, name: { type: 'string' } },
   });
   if (!values.dmesg && !values.lspci?.length) throw new UsageError('import needs --dmesg FILE and/or --lspci FILE');
   const read = (f: string) => {
@@ -295,7 +295,9 @@ function cmdImport(argv: string[], io: Io): number {
   };
   const name = values.name ?? (values.output ? path.basename(values.output, '.yaml') : 'imported');
   if (!/^[a-z0-9-]+$/.test(name)) throw new UsageError(`machine name "${name}" must be lower-case letters, digits and "-"`);
-  const dmesg = values.dmesg ? { facts: parseDmesg(read(values.dmesg), values.dmesg), name: path.basename(values.dmesg) } : undefined;
+  if (values.side !== undefined && values.side !== 'old' && values.side !== 'new') throw new UsageError(`--side must be old or new, got "${values.side}"`);
+  if (values.side !== undefined && !values.dmesg) throw new UsageError('--side picks one side of a --dmesg FILE that is a diff of two logs');
+  const dmesg = values.dmesg ? { facts: parseDmesg(read(values.dmesg), values.dmesg, values.side as DiffSide | undefined), name: path.basename(values.dmesg) } : undefined;
   const lspci = (values.lspci ?? []).map((f) => ({ devices: parseLspci(read(f), f), name: path.basename(f) }));
   const raw = importMachine({ dmesg, lspci }, name);
   const text = fixtureYaml(raw, [`Imported by pcirepro from ${[values.dmesg, ...(values.lspci ?? [])].filter(Boolean).join(', ')}.`, 'Each device\'s provenance says where its facts came from; "default" ones are listed in notes.']);

@@ -29,7 +29,7 @@ export function buildMachine(m: MachineFixture): Machine {
     if (!seg) throw new FixtureError(`Cannot build machine ${m.machine}: ${d.bdf} is on a bus no bridge leads to`);
     seg.set(fn.devfn, fn);
   }
-  return new Machine(m.machine, hosts, m.pci_mem_start, m.reserved.map((r) => ({ ...r })));
+  return new Machine(m.machine, hosts, m.pci_mem_start, m.reserved.map((r) => ({ ...r })), m.acpi_devices.map((a) => ({ ...a })));
 }
 
 

@@ -53,6 +53,8 @@ export class Machine {
     readonly pciMemStart: bigint,
     /** firmware-described motherboard resources (ACPI PNP0C02) */
     readonly reserved: Reservation[] = [],
+    /** memory and I/O of ACPI platform devices, inserted when ACPI enumerates them */
+    readonly acpiDevices: Array<{ name: string; type: 'io' | 'mem'; start: bigint; end: bigint }> = [],
   ) {}
 
   private host(domain: number, bus: number): HostBridge | undefined {

@@ -35,6 +35,8 @@ export interface DmesgDevice {
   hotplug?: Fact<boolean>;
   /** SR-IOV, from sriov_init()'s lines: per-VF BARs and TotalVFs (and, in the old wording, the capability offset) */
   sriov?: { total: number; line: number; pos?: number; bars: Map<number, Fact<Resource>> };
+  /** "enabling device (OLD -> NEW)" from pci_enable_resources(): OLD is COMMAND as firmware left it */
+  enableOld?: Fact<number>;
   /** a prefetchable window the kernel printed later (assigned or programmed): "64bit pref" or "pref" tells its type */
   prefLater?: Fact<boolean>;
   /** old wording: the last "reg 0x%x:" above the standard header, awaiting its "VF(n) BAR" line */
@@ -62,6 +64,8 @@ export interface DmesgFacts {
   sawAssignment?: boolean;
   /** cached: does any line show PCIe (importer's type guess) */
   pcieEvidence?: boolean;
+  /** ACPI platform devices a claim ran into ("address conflict with AMDIF031:00 [mem …]") */
+  acpiDevices: Array<Fact<{ name: string; res: Resource }>>;
   /** the pci= options of "Kernel command line:" */
   cmdline?: Fact<string[]>;
   /** the log lines with prefixes stripped, for comparisons */
@@ -87,9 +91,46 @@ const PCIE_TYPES = new Set(['PCIe Endpoint', 'PCIe Legacy Endpoint', 'PCIe Root 
   'PCIe to PCI/PCI-X bridge', 'PCI/PCI-X to PCIe bridge', 'PCIe Root Complex Integrated Endpoint', 'PCIe Root Complex Event Collector', 'PCIe unknown',
   'conventional PCI endpoint', 'conventional PCI bridge', 'CardBus bridge', 'conventional PCI']);
 
-export function parseDmesg(text: string, file: string): DmesgFacts {
-  const facts: DmesgFacts = { file, reserved: [], roots: [], devices: new Map(), enumerationEnd: Number.MAX_SAFE_INTEGER, lines: [] };
-  const raw = text.split('\n');
+/** The two sides of a unified diff of two kernel logs ("diff -U 10000 dmesg_a dmesg_b"). */
+export type DiffSide = 'old' | 'new';
+
+interface DiffHeader { oldName: string; newName: string; line: number }
+
+function unifiedDiffHeader(lines: string[]): DiffHeader | null {
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const a = /^--- (\S+)/.exec(lines[i]);
+    const b = a ? /^\+\+\+ (\S+)/.exec(lines[i + 1]) : null;
+    if (a && b) return { oldName: a[1], newName: b[1], line: i + 1 };
+  }
+  return null;
+}
+
+/**
+ * One side of a unified diff, keeping every line where it was (lines of the other side, and all
+ * before the diff header, become empty) so that facts still point into the file as given.
+ */
+function diffSide(lines: string[], h: DiffHeader, side: DiffSide): string[] {
+  const mine = side === 'old' ? '-' : '+';
+  return lines.map((l, i) => {
+    if (i < h.line + 1) return '';
+    if (l.startsWith(' ') || l.startsWith(mine)) return l.slice(1);
+    return '';
+  });
+}
+
+export function parseDmesg(text: string, file: string, side?: DiffSide): DmesgFacts {
+  const facts: DmesgFacts = { file, reserved: [], roots: [], devices: new Map(), enumerationEnd: Number.MAX_SAFE_INTEGER, lines: [], acpiDevices: [] };
+  let raw = text.split('\n');
+  const all = raw;
+  const diff = unifiedDiffHeader(raw);
+  if (diff && !side) throw new ImportError(`Cannot import dmesg ${file}:${diff.line}: it is a unified diff of two logs (${diff.oldName} and ${diff.newName}); choose one with --side old or --side new`);
+  if (!diff && side) throw new ImportError(`Cannot import dmesg ${file}: --side ${side} is for a unified diff of two logs, and this file is not one`);
+  if (diff && side) {
+    raw = diffSide(raw, diff, side);
+    // The file names in the header are all a diff may say about the kernels.
+    const v = /(\d+\.\d+(?:\.\d+)?)/.exec(side === 'old' ? diff.oldName : diff.newName);
+    if (v) facts.kernelVersion = { value: v[1], line: diff.line + (side === 'old' ? 0 : 1) };
+  }
   let lastBridge: DmesgDevice | null = null;
   let pendingRoot: DmesgRoot | null = null;
   for (let i = 0; i < raw.length; i++) {
@@ -104,6 +145,12 @@ export function parseDmesg(text: string, file: string): DmesgFacts {
       facts.cmdline = { value: pciOptions(cl[1]), line: no };
       continue;
     }
+    // A claim that ran into an ACPI platform device names it and its resource.
+    const acpi = /: can't claim; address conflict with ([A-Z0-9_]{3,8}:[0-9a-f]{2}) (\[[^\]]*\])$/.exec(l);
+    if (acpi && !facts.acpiDevices.some((a) => a.value.name === acpi[1])) {
+      const res = parseResource(acpi[2]);
+      if (res) facts.acpiDevices.push({ value: { name: acpi[1], res }, line: no });
+    }
     const pnp = /^system ([0-9a-f]{2}:[0-9a-f]{2}): (\[[^\]]*\]) has been reserved$/.exec(l);
     if (pnp && !facts.sawAssignment) {
       const res = parseResource(pnp[2]);
@@ -116,6 +163,9 @@ export function parseDmesg(text: string, file: string): DmesgFacts {
       const pw = /^pci ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): (?:BAR (?:9|15): assigned |bridge window |  bridge window )\[mem [^\]]*?( 64bit)? pref\]/.exec(l);
       const pd = pw ? facts.devices.get(pw[1]) : undefined;
       if (pd && pd.hdr === 1 && !pd.prefLater) pd.prefLater = { value: !!pw![2], line: no };
+      const en = /^\S+ ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): enabling device \(([0-9a-f]{4}) -> [0-9a-f]{4}\)$/.exec(l);
+      const ed = en ? facts.devices.get(en[1]) : undefined;
+      if (ed && !ed.enableOld) ed.enableOld = { value: parseInt(en![2], 16), line: no };
       const hp2 = /^(?:pciehp|pcieport) ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): (?:pciehp: )?Slot #/.exec(l);
       const dev = hp2 ? facts.devices.get(hp2[1]) : undefined;
       if (dev && !dev.hotplug) dev.hotplug = { value: true, line: no };
@@ -236,6 +286,16 @@ export function parseDmesg(text: string, file: string): DmesgFacts {
     }
     if (rest === 'enabling Extended Tags') d.extTag = { value: true, line: no };
     if (/^Video device with shadowed ROM at /.test(rest)) d.shadowRom = { value: true, line: no };
+  }
+  // Both sides of a diff booted the same firmware: what a line of the other side says about the
+  // firmware's COMMAND holds for this one too (its line number is the file's either way).
+  if (diff && side) {
+    const other = diffSide(all, diff, side === 'old' ? 'new' : 'old');
+    other.forEach((o, i) => {
+      const en = /^\S+ ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): enabling device \(([0-9a-f]{4}) -> [0-9a-f]{4}\)$/.exec(stripPrefix(o) ?? '');
+      const d = en ? facts.devices.get(en[1]) : undefined;
+      if (d && !d.enableOld) d.enableOld = { value: parseInt(en![2], 16), line: i + 1 };
+    });
   }
   if (!facts.devices.size) throw new ImportError(`Cannot import dmesg ${file}: no PCI device discovery lines ("pci dddd:bb:dd.f: [vvvv:dddd] type ..") found`);
   return facts;

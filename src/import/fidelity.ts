@@ -6,7 +6,7 @@ import { parseMachine } from '../fixture/load';
 import { buildMachine } from '../hw/build';
 import { do_initcalls } from '../kernel/init';
 import { kernelForVersion, parseKernel } from '../kernel/releases';
-import { parseDmesg } from './dmesg';
+import { DiffSide, parseDmesg } from './dmesg';
 import { bootKernel } from '../fixture/boot';
 import { fixtureYaml, importMachine } from './fixture';
 
@@ -37,8 +37,8 @@ function section(lines: Array<{ text: string; line: number }>, from: number): st
   return out;
 }
 
-export function logFidelity(text: string, file: string, kernel?: string): Fidelity {
-  const facts = parseDmesg(text, file);
+export function logFidelity(text: string, file: string, kernel?: string, side?: DiffSide): Fidelity {
+  const facts = parseDmesg(text, file, side);
   const raw = importMachine({ dmesg: { facts, name: file }, lspci: [] }, 'imported');
   const m = parseMachine(fixtureYaml(raw, []), `${file} (imported)`);
   const kname = kernel ?? kernelForVersion(facts.kernelVersion?.value ?? '6.8');

@@ -15,7 +15,7 @@ import type { LspciDevice } from './lspci';
 
 /** The defaults used where no source has a fact, written down once. */
 export const IMPORT_DEFAULTS = {
-  command: 'decode enabled for every BAR type present (and bus master on bridges): the log does not print COMMAND',
+  command: 'decode enabled for every BAR type present (and bus master on bridges), unless a later "enabling device (OLD -> NEW)" line gives the decode bits firmware left (OLD)',
   caps: 'PM capability at 0x40, PCIe capability at 0x50 (offsets are not in a kernel log)',
   pcieType: 'for logs without the v6.8 type suffix: a log with no PCIe-only line (pcieport, pciehp, a pci device Extended Tags, PCIe bandwidth, VF BAR or ASPM line) is all conventional PCI; otherwise bridges on a root bus are root ports, below a root port an upstream switch port, below that downstream ports, endpoints behind a port are PCIe endpoints, and a subtractive bridge or one with endpoints at a device number other than 0 on its bus is a conventional PCI bridge',
   barSize: 'a BAR with an address but no size anywhere gets the largest size its address allows (lowest set address bit)',
@@ -85,6 +85,7 @@ export function importMachine(src: ImportSources, machineName: string): Raw {
       break;
     }
   }
+  for (const a of d?.acpiDevices ?? []) skipped.push(`acpi_devices ${a.value.name}: ${dn}:${a.line}`);
   for (const o of d?.cmdline?.value ?? []) if (!KNOWN_PCI_OPTIONS.includes(o)) skipped.push(`the log's pci=${o} (${dn}:${d!.cmdline!.line}) is not modelled and left out`);
   const vgaRouted = new Set<string>();
   for (const bdf of bdfs) {
@@ -137,6 +138,7 @@ export function importMachine(src: ImportSources, machineName: string): Raw {
     devices,
     ...(Object.keys(kconfig).length ? { kconfig } : {}),
     ...(cmdline.length ? { cmdline: cmdline.map((o) => `pci=${o}`).join(' ') } : {}),
+    acpi_devices: (d?.acpiDevices ?? []).map((a) => ({ name: a.value.name, type: a.value.res.flags & IORESOURCE_IO ? 'io' : 'mem', start: a.value.res.start, end: a.value.res.end })),
     reserved: (d?.reserved ?? []).map((r) => ({ type: r.value.res.flags & IORESOURCE_IO ? 'io' : 'mem', start: r.value.res.start, end: r.value.res.end, by: r.value.by })),
     sources: [...(src.dmesg ? [{ ref: src.dmesg.name, what: `kernel log${d?.kernelVersion ? ` (Linux ${d.kernelVersion.value})` : ''}` }] : []), ...src.lspci.map((l) => ({ ref: l.name, what: 'lspci output' }))],
     notes: [...Object.entries(IMPORT_DEFAULTS).map(([k, v]) => `default ${k}: ${v}`), ...skipped],
@@ -240,6 +242,11 @@ function fromLog(df: DmesgDevice, dn: string, d: DmesgFacts, prov: Record<string
     bars,
   };
   prov.command = 'default';
+  if (df.enableOld) {
+    // pci_enable_resources() prints COMMAND before it sets the decode bits it needs: firmware's value
+    raw.command = BigInt(df.enableOld.value & 0x7) | (df.hdr === 1 ? 4n : 0n);
+    prov.command = `${dn}:${df.enableOld.line}`;
+  }
   if (df.hdr > 1) throw new ImportError(`Cannot import ${at}: header type ${df.hdr} (CardBus) is not modelled`);
   if (df.rom) {
     const r = df.rom.value;

@@ -27,6 +27,13 @@ export const RELAXED_TAIL_566F1DD52816 = '566f1dd52816';
 export const RELAXED_SIZE1_67F9085596EE = '67f9085596ee';
 export const OPTIONAL_RES_2499F5348431 = '2499f5348431';
 export const NEXT_ROUND_CA9097F9CE03 = 'ca9097f9ce03';
+export const WINDOW_STATE_8278C6914306 = '8278c6914306';
+export const RELEASE_3BAEAE36039A = '3baeae36039a';
+export const SELECT_WINDOW_AE88D0B9C57F = 'ae88d0b9c57f';
+export const FRESH_INFO_15C5867B0AE6 = '15c5867b0ae6';
+export const RELAXED_MIN_6E460C3D6110 = '6e460c3d6110';
+export const ENABLE_BRIDGE_1CDFFA51ECC4 = '1cdffa51ecc4';
+export const UPSTREAM_SELECT_13016E15D595 = '13016e15d595';
 
 export const COMMITS: Record<string, Commit> = {
   [C82F63E411F1]: {
@@ -79,6 +86,45 @@ export const COMMITS: Record<string, Commit> = {
     id: NEXT_ROUND_CA9097F9CE03,
     title: 'PCI: Consolidate assignment loop next round preparation',
     mainline: 'v6.15',
+  },
+  [WINDOW_STATE_8278C6914306]: {
+    id: WINDOW_STATE_8278C6914306,
+    // with b15f45ab65e2 "PCI: Disable non-claimed bridge window" (only claimed windows are
+    // programmed) and the UNSET|DISABLED skip in pci_bus_alloc_from_region()
+    title: 'PCI: Preserve bridge window resource type flags',
+    mainline: 'v6.18',
+  },
+  [RELEASE_3BAEAE36039A]: {
+    id: RELEASE_3BAEAE36039A,
+    // with ebbebd8873c4 (pci_setup_one_bridge_window()) and 159fbfd0412b/43b4f7cd064b
+    // (pci_bus_release_bridge_resources() takes the window)
+    title: 'PCI: Use pci_release_resource() instead of release_resource()',
+    mainline: 'v6.18',
+  },
+  [SELECT_WINDOW_AE88D0B9C57F]: {
+    id: SELECT_WINDOW_AE88D0B9C57F,
+    title: 'PCI: Use pbus_select_window_for_type() during mem window sizing',
+    mainline: 'v6.18',
+  },
+  [FRESH_INFO_15C5867B0AE6]: {
+    id: FRESH_INFO_15C5867B0AE6,
+    title: "PCI: Don't print stale information about resource",
+    mainline: 'v6.18',
+  },
+  [RELAXED_MIN_6E460C3D6110]: {
+    id: RELAXED_MIN_6E460C3D6110,
+    title: 'PCI: Ensure relaxed tail alignment does not increase min_align',
+    mainline: 'v6.18',
+  },
+  [ENABLE_BRIDGE_1CDFFA51ECC4]: {
+    id: ENABLE_BRIDGE_1CDFFA51ECC4,
+    title: 'PCI: Enable bridge even if bridge window fails to assign',
+    mainline: 'v6.18',
+  },
+  [UPSTREAM_SELECT_13016E15D595]: {
+    id: UPSTREAM_SELECT_13016E15D595,
+    title: 'PCI: Use pbus_select_window() in space available checker',
+    mainline: 'v6.18',
   },
   [BATCH_BAR_SIZING_4453F360862E]: {
     id: BATCH_BAR_SIZING_4453F360862E,

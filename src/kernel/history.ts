@@ -39,6 +39,9 @@ export const HISTORY: Record<string, HistoryPoint[]> = {
   ],
   mainline: [
     rel('v6.17'),
+    // the setup-bus.c part of the v6.18 PCI merge (pci-v6.18-changes), in the pull request's order
+    ...[C.RELAXED_MIN_6E460C3D6110, C.RELEASE_3BAEAE36039A, C.ENABLE_BRIDGE_1CDFFA51ECC4, C.WINDOW_STATE_8278C6914306,
+      C.UPSTREAM_SELECT_13016E15D595, C.SELECT_WINDOW_AE88D0B9C57F, C.FRESH_INFO_15C5867B0AE6].map((id) => commit(id, C.COMMITS[id].title, id)),
     rel('v6.18'),
     commit('be9edde43d85', C.COMMITS[C.STATE_SAVED_BE9EDDE43D85].title, C.STATE_SAVED_BE9EDDE43D85),
     commit('894f475f88e0', 'PCI/PM: Reinstate clearing state_saved in legacy and !PM codepaths', null),

@@ -307,11 +307,13 @@ export function pci_load_saved_state(k: Kernel, dev: PciDev, state: SavedState |
 export const pci_enable_resources = traced('pci_enable_resources', (k: Kernel, dev: PciDev, mask: number): number => {
   let cmd = pci_read_config_word(k, dev, R.PCI_COMMAND);
   const old = cmd;
-  for (let i = 0; i <= PCI_ROM_RESOURCE; i++) {
+  for (let i = 0; i < dev.resource.length; i++) {
     if (!(mask & (1 << i))) continue;
     const r = dev.resource[i];
     if (!(r.flags & (IORESOURCE_IO | IORESOURCE_MEM))) continue;
     if (i === PCI_ROM_RESOURCE && !(r.flags & 1)) continue;
+    // 1cdffa51ecc4 (v6.18): a bridge window that failed keeps its type now; the bridge is enabled anyway
+    if (i >= PCI_BRIDGE_RESOURCES && k.has(C.ENABLE_BRIDGE_1CDFFA51ECC4)) continue;
     if (r.flags & IORESOURCE_UNSET) {
       k.pci_info(dev, 'enable_not_assigned', { name: pci_resource_name(dev, i), idx: i, res: r });
       return -22;
@@ -339,7 +341,8 @@ export const pci_enable_device = traced('pci_enable_device', (k: Kernel, dev: Pc
   }
   if (++dev.enableCnt > 1) return 0;
   let bars = 0;
-  for (let i = 0; i <= PCI_ROM_RESOURCE; i++) if (dev.resource[i].flags & (IORESOURCE_IO | IORESOURCE_MEM)) bars |= 1 << i;
+  // "only skip sriov related": BARs, ROM and bridge windows
+  for (let i = 0; i < dev.resource.length; i++) if ((i <= PCI_ROM_RESOURCE || i >= PCI_BRIDGE_RESOURCES) && dev.resource[i].flags & (IORESOURCE_IO | IORESOURCE_MEM)) bars |= 1 << i;
   // do_pci_enable_device()
   pci_set_power_state(k, dev, PCI_D0);
   const err = pci_enable_resources(k, dev, bars); // pcibios_enable_device()

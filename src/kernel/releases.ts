@@ -14,6 +14,10 @@ const V68 = [...V516, C.RESOURCE_NAMES_65F8E0BEAC5A, C.PORT_TYPE_35259FF188E0, C
 const V611 = [...V68, C.RELAXED_TAIL_566F1DD52816];
 const V614 = [...V611, C.BATCH_BAR_SIZING_4453F360862E];
 const V615 = [...V614, C.RELAXED_SIZE1_67F9085596EE, C.OPTIONAL_RES_2499F5348431, C.NEXT_ROUND_CA9097F9CE03];
+const V618 = [
+  ...V615, C.WINDOW_STATE_8278C6914306, C.RELEASE_3BAEAE36039A, C.SELECT_WINDOW_AE88D0B9C57F, C.FRESH_INFO_15C5867B0AE6,
+  C.RELAXED_MIN_6E460C3D6110, C.ENABLE_BRIDGE_1CDFFA51ECC4, C.UPSTREAM_SELECT_13016E15D595,
+];
 
 export const RELEASES: Release[] = [
   // Generic mainline releases, for replaying logs of machines from bug reports.
@@ -24,19 +28,19 @@ export const RELEASES: Release[] = [
   { name: 'v6.12', branch: 'linux-6.12.y', commits: [...V611], description: 'v6.12 before the a2f1e22390ac backport (6.12.0–6.12.69)' },
   { name: 'v6.15', branch: 'mainline', commits: [...V615], description: 'mainline v6.15: batch BAR sizing, the optional-resource rework of setup-bus.c' },
   { name: 'v6.16', branch: 'mainline', commits: [...V615, C.D0_ON_INIT_4D4C10F763D7], description: 'mainline v6.16: devices put into D0 at enumeration' },
-  { name: 'v6.18', branch: 'mainline', commits: [...V615, C.D0_ON_INIT_4D4C10F763D7], description: 'mainline v6.18' },
+  { name: 'v6.18', branch: 'mainline', commits: [...V618, C.D0_ON_INIT_4D4C10F763D7], description: 'mainline v6.18' },
   { name: 'v6.12.63', branch: 'linux-6.12.y', commits: [...V611], description: "Bernd's last good host kernel: no enumeration-time pci_save_state()" },
   { name: 'v6.12.73', branch: 'linux-6.12.y', commits: [...V611, C.A2F1E22390AC], description: "Bernd's failing host: a2f1e22390ac backported (58130e7ce6cb) without 4d4c10f763d7" },
   { name: 'v6.17', branch: 'mainline', commits: [...V615, C.D0_ON_INIT_4D4C10F763D7], description: "mainline of Farhan Ali's s390x thread: D0 at init, no enumeration-time save" },
-  { name: 'v6.18.9', branch: 'linux-6.18.y', commits: [...V615, C.D0_ON_INIT_4D4C10F763D7], description: "Alexandre's good kernel" },
-  { name: 'v6.18.13', branch: 'linux-6.18.y', commits: [...V615, C.D0_ON_INIT_4D4C10F763D7, C.A2F1E22390AC], description: "Alexandre's bad kernel: a2f1e22390ac backported (71c50e60421b)" },
-  { name: 'v6.19.11', branch: 'linux-6.19.y', commits: [...V615, C.D0_ON_INIT_4D4C10F763D7, C.STATE_SAVED_BE9EDDE43D85, C.A2F1E22390AC], description: "Alexandre's bad kernel (Bernd's 6.19.8 works: no host driver)" },
-  { name: 'v7.0', branch: 'mainline', commits: [...V615, C.D0_ON_INIT_4D4C10F763D7, C.STATE_SAVED_BE9EDDE43D85, C.A2F1E22390AC], description: 'mainline before the fix' },
+  { name: 'v6.18.9', branch: 'linux-6.18.y', commits: [...V618, C.D0_ON_INIT_4D4C10F763D7], description: "Alexandre's good kernel" },
+  { name: 'v6.18.13', branch: 'linux-6.18.y', commits: [...V618, C.D0_ON_INIT_4D4C10F763D7, C.A2F1E22390AC], description: "Alexandre's bad kernel: a2f1e22390ac backported (71c50e60421b)" },
+  { name: 'v6.19.11', branch: 'linux-6.19.y', commits: [...V618, C.D0_ON_INIT_4D4C10F763D7, C.STATE_SAVED_BE9EDDE43D85, C.A2F1E22390AC], description: "Alexandre's bad kernel (Bernd's 6.19.8 works: no host driver)" },
+  { name: 'v7.0', branch: 'mainline', commits: [...V618, C.D0_ON_INIT_4D4C10F763D7, C.STATE_SAVED_BE9EDDE43D85, C.A2F1E22390AC], description: 'mainline before the fix' },
   {
     name: 'debian-6.1.192', branch: 'debian-6.1.y', commits: [...V516, C.RESOURCE_NAMES_65F8E0BEAC5A],
     description: "the QEMU oracle's kernel: v6.8 resource names backported; old discovery line and bridge window logging",
   },
-  { name: 'v7.1', branch: 'mainline', commits: [...V615, C.D0_ON_INIT_4D4C10F763D7, C.STATE_SAVED_BE9EDDE43D85, C.A2F1E22390AC, C.FIX_909F7BF9B080], description: 'mainline with 909f7bf9b080' },
+  { name: 'v7.1', branch: 'mainline', commits: [...V618, C.D0_ON_INIT_4D4C10F763D7, C.STATE_SAVED_BE9EDDE43D85, C.A2F1E22390AC, C.FIX_909F7BF9B080], description: 'mainline with 909f7bf9b080' },
 ];
 
 export class KernelSpecError extends Error {

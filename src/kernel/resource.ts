@@ -61,6 +61,37 @@ export function request_resource_conflict(root: Resource, res: Resource): Resour
   return null;
 }
 
+/**
+ * insert_resource_conflict() (__insert_resource()): like request_resource(), but `res` may go
+ * below a resource that contains it, and becomes the parent of the ones it contains. Returns what
+ * overlaps it partially, or null.
+ */
+export function insert_resource_conflict(parent: Resource, res: Resource): Resource | null {
+  let first: Resource | null;
+  for (;;) {
+    first = request_resource_conflict(parent, res);
+    if (!first) return null;
+    if (first === parent) return first;
+    if (first.start > res.start || first.end < res.end) break;
+    if (first.start === res.start && first.end === res.end) break;
+    parent = first;
+  }
+  const kids = parent.children;
+  const from = kids.indexOf(first);
+  let to = from;
+  for (;;) {
+    const next = kids[to];
+    if (next.start < res.start || next.end > res.end) return next;
+    if (to + 1 >= kids.length || kids[to + 1].start > res.end) break;
+    to++;
+  }
+  const moved = kids.splice(from, to - from + 1, res);
+  res.parent = parent;
+  for (const m of moved) m.parent = res;
+  res.children.push(...moved);
+  return null;
+}
+
 export function release_resource(res: Resource): void {
   const p = res.parent;
   if (!p) return;

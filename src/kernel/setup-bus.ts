@@ -9,11 +9,11 @@ import * as C from './commits';
 import { Kernel, traced } from './kernel';
 import { pci_resource_name } from './pci';
 import {
-  IORESOURCE_IO, IORESOURCE_MEM, IORESOURCE_MEM_64, IORESOURCE_PCI_FIXED, IORESOURCE_PREFETCH, IORESOURCE_ROM_ENABLE,
-  IORESOURCE_SIZEALIGN, IORESOURCE_STARTALIGN, Resource, find_resource_space, release_child_resources, release_resource,
+  IORESOURCE_DISABLED, IORESOURCE_IO, IORESOURCE_MEM, IORESOURCE_MEM_64, IORESOURCE_PCI_FIXED, IORESOURCE_PREFETCH, IORESOURCE_ROM_ENABLE,
+  IORESOURCE_SIZEALIGN, IORESOURCE_STARTALIGN, IORESOURCE_UNSET, Resource, find_resource_space, release_child_resources, release_resource,
 } from './resource';
 import { arch_remove_reservations } from './arch/x86/i386';
-import { pci_assign_resource, pci_reassign_resource, pci_resource_alignment } from './setup-res';
+import { pci_assign_resource, pci_reassign_resource, pci_release_resource, pci_resource_alignment } from './setup-res';
 import { PCI_BRIDGE_RESOURCES, PCI_NUM_RESOURCES, PCI_ROM_RESOURCE, PciBus, PciDev } from './types';
 import { iov_resources_unassigned, pci_resource_is_iov } from './iov';
 
@@ -81,11 +81,39 @@ function reset_resource(res: Resource): void {
   res.flags = 0;
 }
 
+const isWindow = (idx: number) => idx >= PCI_BRIDGE_RESOURCES && idx < PCI_BRIDGE_RESOURCES + 4;
+
+/** reset_resource(dev, res) of v6.18 (8278c6914306): a bridge window only becomes unset, keeping its type and size. */
+function reset_dev_resource(k: Kernel, dev: PciDev, res: Resource): void {
+  if (k.has(C.WINDOW_STATE_8278C6914306) && isWindow(idxOf(dev, res))) {
+    res.flags |= IORESOURCE_UNSET;
+    return;
+  }
+  reset_resource(res);
+}
+
+/** pdev_resource_assignable() (v6.18): a disabled bridge window is not to be sized or assigned. */
+function pdev_resource_assignable(k: Kernel, dev: PciDev, r: Resource): boolean {
+  if (!r.flags) return false;
+  return !(k.has(C.WINDOW_STATE_8278C6914306) && isWindow(idxOf(dev, r)) && r.flags & IORESOURCE_DISABLED);
+}
+
+/** pdev_resources_assignable(): not classless devices, host bridges, or IOAPICs firmware enabled. */
+function pdev_resources_assignable(k: Kernel, dev: PciDev): boolean {
+  const cls = dev.class >> 8;
+  if (cls === 0x0000 || cls === 0x0600) return false;
+  if (cls === 0x0800) {
+    const cmd = pci_read_config_word(k, dev, R.PCI_COMMAND);
+    if (cmd & (R.PCI_COMMAND_IO | R.PCI_COMMAND_MEMORY)) return false;
+  }
+  return true;
+}
+
 /** pdev_sort_resources(): insert before the first entry of strictly smaller alignment (stable). */
 function pdev_sort_resources(k: Kernel, dev: PciDev, head: ResList): void {
   for (let i = 0; i < PCI_NUM_RESOURCES; i++) {
     const r = dev.resource[i];
-    if (r.flags & IORESOURCE_PCI_FIXED || !r.flags || r.parent) continue;
+    if (r.flags & IORESOURCE_PCI_FIXED || r.parent || !pdev_resource_assignable(k, dev, r)) continue;
     const rAlign = pci_resource_alignment(dev, r);
     if (!rAlign) {
       k.pci_info(dev, 'bogus_alignment', { idx: i, res: r });
@@ -100,13 +128,7 @@ function pdev_sort_resources(k: Kernel, dev: PciDev, head: ResList): void {
 
 /** __dev_sort_resources(): not for classless devices or host bridges. */
 function __dev_sort_resources(k: Kernel, dev: PciDev, head: ResList): void {
-  const cls = dev.class >> 8;
-  if (cls === 0x0000 || cls === 0x0600) return;
-  if (cls === 0x0800) {
-    const cmd = pci_read_config_word(k, dev, R.PCI_COMMAND);
-    if (cmd & (R.PCI_COMMAND_IO | R.PCI_COMMAND_MEMORY)) return;
-  }
-  pdev_sort_resources(k, dev, head);
+  if (pdev_resources_assignable(k, dev)) pdev_sort_resources(k, dev, head);
 }
 
 /** reassign_resources_sorted(): try to satisfy the optional add_size requests. */
@@ -265,7 +287,7 @@ function __assign_resources_sorted_v615(k: Kernel, head: ResList, realloc: ResLi
     for (const e of head) {
       if (e.res.parent) continue;
       if (fail) add_to_list(fail, e.dev, e.res, 0n, 0n);
-      reset_resource(e.res);
+      reset_dev_resource(k, e.dev, e.res);
     }
   };
   if (realloc.length) {
@@ -293,6 +315,11 @@ function __assign_resources_sorted_v615(k: Kernel, head: ResList, realloc: ResLi
     }
   }
   for (const e of head) {
+    if (k.has(C.RELEASE_3BAEAE36039A)) {
+      pci_release_resource(k, e.dev, idxOf(e.dev, e.res));
+      restore_dev_resource(e);
+      continue;
+    }
     if (!e.res.parent) continue;
     k.pci_info(e.dev, 'releasing_dbg', { name: pci_resource_name(e.dev, idxOf(e.dev, e.res)), res: e.res });
     release_resource(e.res);
@@ -317,7 +344,8 @@ const pbus_assign_resources_sorted = traced('pbus_assign_resources_sorted', (k: 
 const pci_setup_bridge_io = traced('pci_setup_bridge_io', (k: Kernel, bridge: PciDev): void => {
   const res = bridge.resource[PCI_BRIDGE_RESOURCES];
   let l: number, upper16: number;
-  if (res.flags & IORESOURCE_IO) {
+  // b15f45ab65e2 (v6.18, with 8278c6914306): only a claimed window is programmed
+  if ((res.parent || !k.has(C.WINDOW_STATE_8278C6914306)) && res.flags & IORESOURCE_IO) {
     pci_read_config_word(k, bridge, R.PCI_IO_BASE);
     const baseLo = Number((res.start >> 8n) & BigInt(R.PCI_IO_RANGE_MASK));
     const limitLo = Number((res.end >> 8n) & BigInt(R.PCI_IO_RANGE_MASK));
@@ -338,7 +366,7 @@ const pci_setup_bridge_io = traced('pci_setup_bridge_io', (k: Kernel, bridge: Pc
 const pci_setup_bridge_mmio = traced('pci_setup_bridge_mmio', (k: Kernel, bridge: PciDev): void => {
   const res = bridge.resource[PCI_BRIDGE_RESOURCES + 1];
   let l: number;
-  if (res.flags & IORESOURCE_MEM) {
+  if ((res.parent || !k.has(C.WINDOW_STATE_8278C6914306)) && res.flags & IORESOURCE_MEM) {
     l = Number(((res.start >> 16n) & 0xfff0n) | (res.end & 0xfff00000n));
     k.pci_info(bridge, 'setup_bridge_window', { name: pci_resource_name(bridge, PCI_BRIDGE_RESOURCES + 1), res });
   } else {
@@ -353,7 +381,7 @@ const pci_setup_bridge_mmio_pref = traced('pci_setup_bridge_mmio_pref', (k: Kern
   pci_write_config_dword(k, bridge, R.PCI_PREF_LIMIT_UPPER32, 0);
   const res = bridge.resource[PCI_BRIDGE_RESOURCES + 2];
   let l: number, bu = 0, lu = 0;
-  if (res.flags & IORESOURCE_PREFETCH) {
+  if ((res.parent || !k.has(C.WINDOW_STATE_8278C6914306)) && res.flags & IORESOURCE_PREFETCH) {
     l = Number(((res.start >> 16n) & 0xfff0n) | (res.end & 0xfff00000n));
     if (res.flags & IORESOURCE_MEM_64) {
       bu = Number(res.start >> 32n);
@@ -430,6 +458,12 @@ function window_alignment(type: number): bigint {
   return 1n;
 }
 
+/** An unused window: flags cleared, or from v6.18 (8278c6914306) typed and disabled. */
+function disable_window(k: Kernel, b: Resource): void {
+  if (k.has(C.WINDOW_STATE_8278C6914306)) b.flags |= IORESOURCE_DISABLED;
+  else b.flags = 0;
+}
+
 /** pbus_size_io() */
 const pbus_size_io = traced('pbus_size_io', (k: Kernel, bus: PciBus, minSize: bigint, addSize: bigint, realloc: ResList | null): void => {
   const b = find_bus_resource_of_type(k, bus, IORESOURCE_IO, IORESOURCE_IO);
@@ -439,6 +473,7 @@ const pbus_size_io = traced('pbus_size_io', (k: Kernel, bus: PciBus, minSize: bi
   for (const dev of bus.devices) {
     for (const r of dev.resource) {
       if (r.parent || !(r.flags & IORESOURCE_IO)) continue;
+      if (!pdev_resource_assignable(k, dev, r)) continue;
       const rSize = size(r);
       if (rSize < 0x400n) sz += rSize;
       else size1 += rSize;
@@ -448,16 +483,18 @@ const pbus_size_io = traced('pbus_size_io', (k: Kernel, bus: PciBus, minSize: bi
     }
   }
   const size0 = calculate_iosize(sz, minSize, size1, 0n, 0n, size(b), minAlign);
+  if (size0) b.flags &= ~IORESOURCE_DISABLED;
   const sizeAdd = !realloc || (!addSize && !childrenAdd) ? size0 : calculate_iosize(sz, minSize, size1, addSize, childrenAdd, size(b), minAlign);
   if (!size0 && !sizeAdd) {
     if (bus.self && (b.start || b.end)) k.pci_info(bus.self, 'disabling_window', { res: b, res2: bus.busnRes });
-    b.flags = 0;
+    disable_window(k, b);
     return;
   }
   b.start = minAlign;
   b.end = b.start + size0 - 1n;
   b.flags |= IORESOURCE_STARTALIGN;
   if (bus.self && sizeAdd > size0 && realloc) {
+    b.flags &= ~IORESOURCE_DISABLED;
     add_to_list(realloc, bus.self, b, sizeAdd - size0, minAlign);
     k.pci_info(bus.self, 'window_add_size', { res: b, res2: bus.busnRes, add: sizeAdd - size0 });
   }
@@ -489,7 +526,8 @@ function ffs(v: bigint): number {
  * above `bus` (below the root bus) have a free, aligned gap of `sz`? Host bridge windows are not
  * checked.
  */
-function pbus_upstream_space_available(k: Kernel, bus: PciBus, mask: number, type: number, sz: bigint, align: bigint): boolean {
+function pbus_upstream_space_available(k: Kernel, bus: PciBus, mask: number, type: number, sz: bigint, align: bigint, win: Resource): boolean {
+  if (k.has(C.UPSTREAM_SELECT_13016E15D595)) return pbus_upstream_space_available_v618(k, bus, win, sz, align);
   const downstream = bus;
   for (let b = bus.parent; b; b = b.parent) {
     if (!b.parent) break; // pci_is_root_bus()
@@ -506,6 +544,29 @@ function pbus_upstream_space_available(k: Kernel, bus: PciBus, mask: number, typ
   return true;
 }
 
+/**
+ * The v6.18 form (13016e15d595): each level picks the window for the previous level's window with
+ * pbus_select_window(). A window x86 left unclaimed has no flags, so the level above it finds no
+ * window for "no type" and the check fails without a word, which relaxes the sizing.
+ */
+function pbus_upstream_space_available_v618(k: Kernel, bus: PciBus, res: Resource, sz: bigint, align: bigint): boolean {
+  const downstream = bus;
+  for (let b = bus.parent; b; b = b.parent) {
+    if (!b.parent) break; // pci_is_root_bus()
+    const win = res.parent ?? pbus_select_window_for_type(k, b, res.flags);
+    if (!win) return false;
+    res = win;
+    if (!res.parent) continue;
+    if (size(res) >= sz) {
+      const gap = { start: 0n, end: 0n, flags: res.flags };
+      if (find_resource_space(res, null, gap, sz, { min: 0n, max: 0xffffffffffffffffn, align, alignf: null, removeReservations: arch_remove_reservations })) return true;
+    }
+    if (b.self) k.pci_info(b.self, 'upstream_cannot_fit', { res, res2: b.busnRes, size: sz, name: downstream.self!.name(), res3: downstream.busnRes });
+    return false;
+  }
+  return true;
+}
+
 /** pbus_size_mem(): returns -ENOSPC when the bridge has no window of this kind. */
 const pbus_size_mem = traced('pbus_size_mem', (k: Kernel, bus: PciBus, mask: number, type: number, type2: number, type3: number, minSize: bigint, addSize: bigint, realloc: ResList | null): number => {
   const b = find_bus_resource_of_type(k, bus, mask | IORESOURCE_PREFETCH, type);
@@ -517,6 +578,8 @@ const pbus_size_mem = traced('pbus_size_mem', (k: Kernel, bus: PciBus, mask: num
     for (let i = 0; i < PCI_NUM_RESOURCES; i++) {
       const r = dev.resource[i];
       if (r.parent || r.flags & IORESOURCE_PCI_FIXED || ((r.flags & mask) !== type && (r.flags & mask) !== type2 && (r.flags & mask) !== type3)) continue;
+      // v6.18 (ff77c5219747, 8278c6914306): the same devices and windows as assignment looks at
+      if (k.has(C.WINDOW_STATE_8278C6914306) && (!pdev_resources_assignable(k, dev) || !pdev_resource_assignable(k, dev, r))) continue;
       const rSize = size(r);
       // Optional resources go to the realloc list: before v6.15 with their size moved into the
       // entry (the resource itself shrinks to 0), from 2499f5348431 keeping it (add_size 0).
@@ -533,7 +596,8 @@ const pbus_size_mem = traced('pbus_size_mem', (k: Kernel, bus: PciBus, mask: num
       const align = pci_resource_alignment(dev, r);
       let order = ffs(align) - 20;
       if (order < 0) order = 0;
-      if (order >= 24) {
+      // aligns[] grew from 24 to 28 orders (512 GB → 128 TB) in 5af473941b56 (v6.15)
+      if (order >= (k.has(C.OPTIONAL_RES_2499F5348431) ? 28 : 24)) {
         k.pci_info(dev, 'bad_alignment', { name: pci_resource_name(dev, i), res: r, align });
         r.flags = 0;
         continue;
@@ -548,36 +612,52 @@ const pbus_size_mem = traced('pbus_size_mem', (k: Kernel, bus: PciBus, mask: num
     }
   }
   const winAlign = window_alignment(b.flags);
+  const oldSize = size(b); // the window's size before this sizing changes it
   let minAlign = maxb(calculate_mem_align(aligns, maxOrder), winAlign);
-  let size0 = calculate_memsize(sz, minSize, 0n, 0n, size(b), minAlign);
+  let size0 = calculate_memsize(sz, minSize, 0n, 0n, oldSize, minAlign);
+  const fresh = k.has(C.FRESH_INFO_15C5867B0AE6);
+  if (size0) {
+    if (fresh) {
+      b.start = minAlign;
+      b.end = minAlign + size0 - 1n;
+    }
+    b.flags &= ~IORESOURCE_DISABLED;
+  }
   // 566f1dd52816 (v6.11): if the first assigned window upstream cannot take the window at its
-  // full alignment, round the tail only to the window granularity.
+  // full alignment, round the tail only to the window granularity. 6e460c3d6110 (v6.18) keeps
+  // that from raising the head alignment.
   const relaxedAlign = maxb(1n << BigInt(maxOrder + 20), winAlign);
-  if (k.has(C.RELAXED_TAIL_566F1DD52816) && bus.self && size0 && !pbus_upstream_space_available(k, bus, mask | IORESOURCE_PREFETCH, type, size0, minAlign)) {
-    minAlign = relaxedAlign;
-    size0 = calculate_memsize(sz, minSize, 0n, 0n, size(b), winAlign);
+  const relax = (a: bigint) => (k.has(C.RELAXED_MIN_6E460C3D6110) && a < relaxedAlign ? a : relaxedAlign);
+  if (k.has(C.RELAXED_TAIL_566F1DD52816) && bus.self && size0 && !pbus_upstream_space_available(k, bus, mask | IORESOURCE_PREFETCH, type, size0, minAlign, b)) {
+    minAlign = relax(minAlign);
+    size0 = calculate_memsize(sz, minSize, 0n, 0n, oldSize, winAlign);
+    if (fresh) {
+      b.start = minAlign;
+      b.end = minAlign + size0 - 1n;
+    }
     k.pci_info(bus.self, 'relaxed_alignment', { res: b, res2: bus.busnRes });
   }
   let sizeAdd = size0;
   if (realloc && (addSize || childrenAdd)) {
     addAlign = maxb(minAlign, addAlign);
-    sizeAdd = calculate_memsize(sz, minSize, addSize, childrenAdd, size(b), addAlign);
+    sizeAdd = calculate_memsize(sz, minSize, addSize, childrenAdd, oldSize, addAlign);
     // 67f9085596ee (v6.15): the same for the size with the optional parts
-    if (k.has(C.RELAXED_SIZE1_67F9085596EE) && bus.self && sizeAdd && !pbus_upstream_space_available(k, bus, mask | IORESOURCE_PREFETCH, type, sizeAdd, addAlign)) {
-      minAlign = relaxedAlign;
-      sizeAdd = calculate_memsize(sz, minSize, addSize, childrenAdd, size(b), winAlign);
+    if (k.has(C.RELAXED_SIZE1_67F9085596EE) && bus.self && sizeAdd && !pbus_upstream_space_available(k, bus, mask | IORESOURCE_PREFETCH, type, sizeAdd, addAlign, b)) {
+      minAlign = relax(minAlign);
+      sizeAdd = calculate_memsize(sz, minSize, addSize, childrenAdd, oldSize, winAlign);
       k.pci_info(bus.self, 'relaxed_alignment', { res: b, res2: bus.busnRes });
     }
   }
   if (!size0 && !sizeAdd) {
     if (bus.self && (b.start || b.end)) k.pci_info(bus.self, 'disabling_window', { res: b, res2: bus.busnRes });
-    b.flags = 0;
+    disable_window(k, b);
     return 0;
   }
   b.start = minAlign;
   b.end = size0 + minAlign - 1n;
   b.flags |= IORESOURCE_STARTALIGN;
   if (bus.self && sizeAdd > size0 && realloc) {
+    b.flags &= ~IORESOURCE_DISABLED;
     add_to_list(realloc, bus.self, b, sizeAdd - size0, addAlign);
     k.pci_info(bus.self, 'window_add_size_align', { res: b, res2: bus.busnRes, add: sizeAdd - size0, align: addAlign });
   }
@@ -615,7 +695,9 @@ const __pci_bus_size_bridges = traced('__pci_bus_size_bridges', (k: Kernel, bus:
   if (!type2) {
     prefmask &= ~IORESOURCE_MEM_64;
     if (pbus_size_mem(k, bus, prefmask, prefmask, prefmask, prefmask, realloc ? 0n : addPref, addPref, realloc) === 0) mask = prefmask;
-    else addMmio += addPref;
+    // ae88d0b9c57f (v6.18): a bridge without a prefetchable window no longer adds the
+    // prefetchable hotplug reserve to its memory window
+    else if (!k.has(C.SELECT_WINDOW_AE88D0B9C57F)) addMmio += addPref;
     type2 = type3 = IORESOURCE_MEM;
   }
   pbus_size_mem(k, bus, mask, IORESOURCE_MEM, type2, type3, realloc ? 0n : addMmio, addMmio, realloc);
@@ -758,6 +840,59 @@ const pci_bridge_release_resources = traced('pci_bridge_release_resources', (k: 
   r.flags = oldFlags;
 });
 
+/**
+ * pci_bridge_release_resources() of v6.18 (3baeae36039a, ebbebd8873c4): release one window through
+ * pci_release_resource() ("…: releasing") and program just that window, disabled.
+ */
+const pci_bridge_release_window = traced('pci_bridge_release_resources', (k: Kernel, bus: PciBus, win: Resource): void => {
+  const dev = bus.self!;
+  if (!win.parent) return;
+  const idx = idxOf(dev, win);
+  release_child_resources(win, (child) => k.pr_info('release_child_resource', { res: child }));
+  pci_release_resource(k, dev, idx);
+  pci_setup_one_bridge_window(k, dev, idx);
+});
+
+/** pci_setup_one_bridge_window() (ebbebd8873c4) */
+function pci_setup_one_bridge_window(k: Kernel, bridge: PciDev, idx: number): void {
+  if (idx === PCI_BRIDGE_RESOURCES) pci_setup_bridge_io(k, bridge);
+  else if (idx === PCI_BRIDGE_RESOURCES + 1) pci_setup_bridge_mmio(k, bridge);
+  else if (idx === PCI_BRIDGE_RESOURCES + 2) pci_setup_bridge_mmio_pref(k, bridge);
+}
+
+/** pbus_select_window_for_type() (74afce3dfcba, v6.18): the window a resource of this type goes to. */
+function pbus_select_window_for_type(k: Kernel, bus: PciBus, flags: number): Resource | null {
+  const ioresType = flags & 0x1f00;
+  let type = flags & PCI_RES_TYPE_MASK;
+  if (ioresType !== IORESOURCE_IO && ioresType !== IORESOURCE_MEM) return null;
+  if (!bus.self) {
+    const win = find_bus_resource_of_type(k, bus, type, type);
+    if (win) return win;
+    type &= ~IORESOURCE_MEM_64;
+    return find_bus_resource_of_type(k, bus, type, type) ?? find_bus_resource_of_type(k, bus, type & ~IORESOURCE_PREFETCH, type & ~IORESOURCE_PREFETCH);
+  }
+  if (ioresType === IORESOURCE_IO) return bus.resource[0];
+  const mmio = bus.resource[1], pref = bus.resource[2];
+  if (!(type & IORESOURCE_PREFETCH) || !pref || !(pref.flags & IORESOURCE_MEM)) return mmio;
+  if (type & IORESOURCE_MEM_64 || !(pref.flags & IORESOURCE_MEM_64)) return pref;
+  return mmio;
+}
+
+/** pci_bus_release_bridge_resources() of v6.18 (159fbfd0412b, 43b4f7cd064b): by window, not by type. */
+function pci_bus_release_bridge_window(k: Kernel, bus: PciBus, win: Resource, wholeSubtree: boolean): void {
+  let leaf = true;
+  for (const dev of bus.devices) {
+    const b = dev.subordinate;
+    if (!b) continue;
+    leaf = false;
+    if (dev.class >> 8 !== 0x0604 || !wholeSubtree) continue;
+    for (const res of b.allResources()) if (res.parent === win) pci_bus_release_bridge_window(k, b, res, true);
+  }
+  if (!bus.self) return;
+  if (bus.self.class >> 8 !== 0x0604) return;
+  if (wholeSubtree || leaf) pci_bridge_release_window(k, bus, win);
+}
+
 /** pci_bus_release_bridge_resources(): children first; leaf_only releases only leaf bridges. */
 function pci_bus_release_bridge_resources(k: Kernel, bus: PciBus, type: number, wholeSubtree: boolean): void {
   let leaf = true;
@@ -838,13 +973,19 @@ export const pci_assign_unassigned_root_bus_resources = traced('pci_assign_unass
     if (k.has(C.NEXT_ROUND_CA9097F9CE03)) k.pr_info('no_try_pci', { n: tried + 1 });
     else k.pci_bus_info(bus, 'no_try', { n: tried + 1 });
     if (tried + 1 > 2) wholeSubtree = true;
-    for (const f of fail) pci_bus_release_bridge_resources(k, f.dev.bus, f.flags & PCI_RES_TYPE_MASK, wholeSubtree);
+    // pci_prepare_next_assign_round()
+    if (k.has(C.RELEASE_3BAEAE36039A)) {
+      for (const f of fail) {
+        const win = pbus_select_window_for_type(k, f.dev.bus, f.flags);
+        if (win) pci_bus_release_bridge_window(k, f.dev.bus, win, wholeSubtree);
+      }
+    } else {
+      for (const f of fail) pci_bus_release_bridge_resources(k, f.dev.bus, f.flags & PCI_RES_TYPE_MASK, wholeSubtree);
+    }
     for (const f of fail) {
-      f.res.start = f.start;
-      f.res.end = f.end;
-      f.res.flags = f.flags;
-      const idx = idxOf(f.dev, f.res);
-      if (f.dev.isBridge() && idx >= PCI_BRIDGE_RESOURCES && idx < PCI_BRIDGE_RESOURCES + 4) f.res.flags = 0;
+      restore_dev_resource(f);
+      // before 8278c6914306 (v6.18) a failed bridge window lost its flags until sized again
+      if (!k.has(C.WINDOW_STATE_8278C6914306) && f.dev.isBridge() && isWindow(idxOf(f.dev, f.res))) f.res.flags = 0;
     }
     fail = [];
   }

@@ -5,8 +5,8 @@ import * as C from './commits';
 import { Kernel, traced } from './kernel';
 import { pci_find_parent_resource, pci_resource_name } from './pci';
 import {
-  IORESOURCE_IO, IORESOURCE_MEM, IORESOURCE_MEM_64, IORESOURCE_PCI_FIXED, IORESOURCE_PREFETCH, IORESOURCE_ROM_ENABLE,
-  IORESOURCE_ROM_SHADOW, IORESOURCE_SIZEALIGN, IORESOURCE_STARTALIGN, IORESOURCE_UNSET, Resource, allocate_resource, request_resource_conflict,
+  IORESOURCE_DISABLED, IORESOURCE_IO, IORESOURCE_MEM, IORESOURCE_MEM_64, IORESOURCE_PCI_FIXED, IORESOURCE_PREFETCH, IORESOURCE_ROM_ENABLE,
+  IORESOURCE_ROM_SHADOW, IORESOURCE_SIZEALIGN, IORESOURCE_STARTALIGN, IORESOURCE_UNSET, Resource, allocate_resource, release_resource, request_resource_conflict,
 } from './resource';
 import { PCI_BRIDGE_RESOURCES, PCI_ROM_RESOURCE, PciBus, PciDev } from './types';
 import { pci_iov_update_resource, pci_resource_is_iov, pci_sriov_resource_alignment } from './iov';
@@ -136,6 +136,8 @@ function pci_bus_alloc_from_region(k: Kernel, bus: PciBus, res: Resource, size: 
   const tm = typeMask | 0x1f00; // IORESOURCE_TYPE_BITS
   for (const r of bus.allResources()) {
     if (!r.flags) continue;
+    // 8278c6914306 (v6.18): failed and unused windows keep their type, marked unset or disabled
+    if (k.has(C.WINDOW_STATE_8278C6914306) && r.flags & (IORESOURCE_UNSET | IORESOURCE_DISABLED)) continue;
     if ((res.flags ^ r.flags) & tm) continue;
     // We cannot allocate a non-prefetching resource from a pre-fetching area.
     if (r.flags & IORESOURCE_PREFETCH && !(res.flags & IORESOURCE_PREFETCH)) continue;
@@ -277,3 +279,18 @@ export const pci_assign_resource = traced('pci_assign_resource', (k: Kernel, dev
 });
 
 export { IORESOURCE_MEM };
+
+/**
+ * pci_release_resource(): give an assigned resource back, keeping its size (start 0, unset). Prints
+ * only when there was something to release (e4cb29386ffc, v6.15).
+ */
+export const pci_release_resource = traced('pci_release_resource', (k: Kernel, dev: PciDev, resno: number): number => {
+  const res = dev.resource[resno];
+  if (!res.parent) return 0;
+  k.pci_info(dev, 'releasing', { name: pci_resource_name(dev, resno), res });
+  release_resource(res);
+  res.end = res.end - res.start;
+  res.start = 0n;
+  res.flags |= IORESOURCE_UNSET;
+  return 0;
+});

@@ -179,6 +179,8 @@ export const MESSAGES = {
     modern: '%s %pR: ignoring failure in optional allocation', args: (p) => [p.name as string, R(p)] },
   failed_to_add_optional: { fn: 'reassign_resources_sorted', file: 'drivers/pci/setup-bus.c', level: KERN_INFO,
     modern: '%s %pR: failed to add optional %llx', args: (p) => [p.name as string, R(p), p.add as bigint] },
+  releasing: { fn: 'pci_release_resource', file: 'drivers/pci/setup-res.c', level: KERN_INFO,
+    modern: '%s %pR: releasing', args: (p) => [p.name as string, R(p)] },
   releasing_dbg: { fn: '__assign_resources_sorted', file: 'drivers/pci/setup-bus.c', level: KERN_DEBUG, dyndbg: true,
     modern: '%s %pR: releasing', args: (p) => [p.name as string, R(p)] },
   failed_to_add: { fn: 'reassign_resources_sorted', file: 'drivers/pci/setup-bus.c', level: KERN_INFO,

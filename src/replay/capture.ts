@@ -172,6 +172,7 @@ export function captureMachine(c: CaptureInput): Machine {
     }],
     devices: c.dump.map((d) => deviceFromDump(d, c.barSizes, dumpFile)),
     reserved: [],
+    acpi_devices: [],
     sources: [{ ref: c.dir, what: 'oracle capture input' }],
     notes: [],
   };

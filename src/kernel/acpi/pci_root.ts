@@ -4,7 +4,7 @@
 import { Kernel, traced } from '../kernel';
 import { pci_register_host_bridge, pci_scan_child_bus_extend } from '../probe';
 import { pci_bus_add_devices } from '../bus';
-import { IORESOURCE_BUS, Resource, request_resource_conflict } from '../resource';
+import { IORESOURCE_BUS, IORESOURCE_IO, IORESOURCE_MEM, Resource, insert_resource_conflict, request_resource_conflict } from '../resource';
 import type { HostBridge } from '../../hw/machine';
 import type { PciBus } from '../types';
 
@@ -24,7 +24,17 @@ export const acpi_pci_root_add = traced('acpi_pci_root_add', (k: Kernel, host: H
   pci_bus_add_devices(k, bus);
 });
 
-/** acpi_init() → acpi_bus_scan(): every host bridge in the namespace. */
+/**
+ * acpi_create_platform_device() → platform_device_add(): an ACPI device's memory and I/O go into
+ * the resource tree with insert_resource(), inside a host bridge window if one contains them.
+ */
+const acpi_create_platform_device = traced('acpi_create_platform_device', (k: Kernel, name: string, type: 'io' | 'mem', start: bigint, end: bigint): void => {
+  const r = new Resource(name, start, end, type === 'io' ? IORESOURCE_IO : IORESOURCE_MEM);
+  insert_resource_conflict(type === 'io' ? k.ioportResource : k.iomemResource, r);
+});
+
+/** acpi_init() → acpi_bus_scan(): every host bridge in the namespace, then the platform devices. */
 export const acpi_init = traced('acpi_init', (k: Kernel): void => {
   for (const host of k.machine.hosts) acpi_pci_root_add(k, host);
+  for (const a of k.machine.acpiDevices) acpi_create_platform_device(k, a.name, a.type, a.start, a.end);
 });
