@@ -158,7 +158,8 @@ export function parseDmesg(text: string, file: string, side?: DiffSide): DmesgFa
       continue;
     }
     if (no >= facts.enumerationEnd) {
-      if (/: can't claim|: assigned$|: assigned \[|add_size|: can't assign|^pci_bus \S+: resource \d/.test(l)) facts.sawAssignment = true;
+      // pcibios_assign_resources() (fs_initcall) has begun; claims come earlier, before the PNP reservations
+      if (/: assigned$|: assigned \[|add_size|: can't assign|^pci_bus \S+: (resource \d|max bus depth)/.test(l)) facts.sawAssignment = true;
       // A bridge's prefetchable window as assigned or programmed: its flags say 32- or 64-bit.
       const pw = /^pci ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): (?:BAR (?:9|15): assigned |bridge window |  bridge window )\[mem [^\]]*?( 64bit)? pref\]/.exec(l);
       const pd = pw ? facts.devices.get(pw[1]) : undefined;
