@@ -121,8 +121,11 @@ function cmdRun(argv: string[], io: Io): number {
   };
   io.out(c.bold(`== host kernel log: ${r.scenario} on ${r.kernel} ==`));
   print(r.host);
-  io.out(c.bold(`== guest kernel log ==`));
-  print(r.guest);
+  // scenarios whose verdict is a guest driver's probe have a guest log
+  if (findScenario(r.scenario).verdict === 'guest-ddbridge') {
+    io.out(c.bold(`== guest kernel log ==`));
+    print(r.guest);
+  }
   io.out(c.bold(`== findings (the simulator's observations, not kernel output) ==`));
   const findings = formatFindings(r);
   if (!findings.length) io.out('  none');

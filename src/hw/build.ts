@@ -13,6 +13,7 @@ const PM_STATES = { D0: 0, D1: 1, D2: 2, D3hot: 3, D3cold: 4 } as const;
 const PME_BIT = { D0: 0, D1: 1, D2: 2, D3hot: 3, D3cold: 4 } as const;
 
 export function buildMachine(m: MachineFixture): Machine {
+  if (m.arch === 's390x') return buildZpciMachine(m);
   const hosts = m.roots.map(
     (r) => new HostBridge(r.acpi, r.domain, r.bus[0], r.bus[1], r.windows.map((w) => ({ ...w }))),
   );
@@ -29,7 +30,28 @@ export function buildMachine(m: MachineFixture): Machine {
     if (!seg) throw new FixtureError(`Cannot build machine ${m.machine}: ${d.bdf} is on a bus no bridge leads to`);
     seg.set(fn.devfn, fn);
   }
-  return new Machine(m.machine, hosts, m.pci_mem_start, m.reserved.map((r) => ({ ...r })), m.acpi_devices.map((a) => ({ ...a })));
+  return new Machine(m.machine, hosts, m.pci_mem_start!, m.reserved.map((r) => ({ ...r })), 'x86', m.acpi_devices.map((a) => ({ ...a })));
+}
+
+/**
+ * s390x: firmware hands the LPAR each zPCI function on its own root bus [bus 00], devfn 00.0,
+ * the domain being the UID (with UID checking) or the add order; it programs the BARs itself.
+ */
+function buildZpciMachine(m: MachineFixture): Machine {
+  const uidChecking = m.zpci?.uid_checking ?? true;
+  const hosts = m.devices.map((d, i) => {
+    const h = new HostBridge('', uidChecking ? d.zpci!.uid : i, 0, 0, []);
+    h.zpci = {
+      fid: d.zpci!.fid, uid: d.zpci!.uid, enabled: true,
+      bars: new Map(d.bars.map((b) => [b.index, b.value])),
+      barInfo: new Map(d.bars.map((b) => [b.index, { size: b.size, mem64: b.type === 'mem64', prefetch: b.prefetch }])),
+    };
+    const fn = buildFunction(d, m.machine);
+    fn.firmwareImage = fn.config.clone();
+    h.root.set(0, fn);
+    return h;
+  });
+  return new Machine(m.machine, hosts, 0n, [], 's390x', [], uidChecking);
 }
 
 

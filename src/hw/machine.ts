@@ -14,8 +14,26 @@ export interface HostWindow {
   window?: boolean;
 }
 
+/**
+ * An s390x zPCI function as the machine's firmware knows it: its function ID and UID, and the
+ * bus address it programmed into each BAR. PCI Load/Store instructions name a function handle
+ * and a BAR, and firmware turns them into a memory cycle at that address.
+ */
+export interface ZpciFunction {
+  fid: number;
+  uid: number;
+  /** BAR index → the bus address firmware programmed */
+  bars: Map<number, bigint>;
+  /** BAR index → what CLP QUERY PCI FN reports of it (size, 64-bit, prefetchable) */
+  barInfo: Map<number, { size: bigint; mem64: boolean; prefetch: boolean }>;
+  /** CLP "configured" and enabled (disable + enable is the hot reset) */
+  enabled: boolean;
+}
+
 export class HostBridge {
   readonly root = new Map<number, PciFunction>();
+  /** s390x: the zPCI function this root bus stands for */
+  zpci: ZpciFunction | null = null;
   constructor(
     readonly acpiName: string,
     readonly domain: number,
@@ -53,8 +71,12 @@ export class Machine {
     readonly pciMemStart: bigint,
     /** firmware-described motherboard resources (ACPI PNP0C02) */
     readonly reserved: Reservation[] = [],
+    /** 'x86' (ACPI host bridges) or 's390x' (zPCI functions, each its own root bus) */
+    readonly arch: 'x86' | 's390x' = 'x86',
     /** memory and I/O of ACPI platform devices, inserted when ACPI enumerates them */
     readonly acpiDevices: Array<{ name: string; type: 'io' | 'mem'; start: bigint; end: bigint }> = [],
+    /** s390x: the UID-checking bit of the CLP LIST PCI response */
+    readonly zpciUidChecking = true,
   ) {}
 
   private host(domain: number, bus: number): HostBridge | undefined {
@@ -96,6 +118,25 @@ export class Machine {
       if (hit) return hit;
     }
     return { value: 0xffffffff, decoder: null };
+  }
+
+  /**
+   * s390x PCI Load from a BAR (zpci_load() with a function handle): a memory cycle at the bus
+   * address firmware programmed into that BAR. A function whose BAR register no longer holds it
+   * (or that stopped decoding, or is in the error state) leaves the load unanswered: all-ones.
+   */
+  zpciLoad(h: HostBridge, bar: number, offset: number): { value: number; decoder: PciFunction | null } {
+    const fn = h.root.get(0);
+    const addr = h.zpci?.bars.get(bar);
+    if (!fn || addr === undefined || !h.zpci!.enabled) return { value: 0xffffffff, decoder: null };
+    const hit = fn.memoryBars().find((b) => addr + BigInt(offset) >= b.base && addr + BigInt(offset) < b.base + b.size);
+    return hit ? { value: fn.mmioRead(hit.index, Number(addr + BigInt(offset) - hit.base)), decoder: fn } : { value: 0xffffffff, decoder: null };
+  }
+
+  /** What a device register holds (its MMIO file), whatever decodes now: the verdict's reference. */
+  registerValue(domain: number, bus: number, devfn: number, bar: number, offset: number): number {
+    const fn = this.locate(domain, bus, devfn);
+    return fn ? fn.mmioRead(bar, offset) : 0xffffffff;
   }
 
   /** The "dddd:bb:dd.f" name a function answers to now. */

@@ -12,6 +12,8 @@ export interface MmioFile {
 export class PciFunction {
   /** Set by the builder: the power-on state, restored by a reset. */
   resetImage!: ConfigSpace;
+  /** s390x: the registers as zPCI firmware leaves them when it enables the function */
+  firmwareImage: ConfigSpace | null = null;
   /** For a bridge: the functions on its secondary side, keyed by devfn. */
   readonly below: Map<number, PciFunction> | null;
   /** Error state (s390 zPCI error, DPC containment, link down): reads all-ones, writes dropped. */

@@ -89,6 +89,7 @@ export const PCI_EXP_DEVCTL_PAYLOAD = 0x00e0;
 export const PCI_EXP_DEVCTL_EXT_TAG = 0x0100;
 export const PCI_EXP_DEVCTL_BCR_FLR = 0x8000;
 export const PCI_EXP_DEVSTA = 10;
+export const PCI_EXP_DEVSTA_TRPND = 0x0020;
 export const PCI_EXP_LNKCAP = 12;
 export const PCI_EXP_LNKCTL = 16;
 export const PCI_EXP_LNKSTA = 18;

@@ -4,6 +4,9 @@
 import type { Width } from '../hw/config-space';
 import type { Kernel } from './kernel';
 import type { PciBus, PciDev } from './types';
+import { zpci_load } from './arch/s390/pci';
+
+const ZPCI_IOMAP_ADDR_BASE = 0x8000000000000000n;
 
 function busRead(k: Kernel, bus: PciBus, devfn: number, off: number, width: Width): number {
   k.clock.advance(1);
@@ -45,7 +48,10 @@ export const pci_write_config_byte = (k: Kernel, dev: PciDev, off: number, v: nu
 /** The MMIO door: a 32-bit read of CPU physical address `addr` (readl() on an ioremap()ed BAR). */
 export function readl(k: Kernel, addr: bigint): number {
   k.clock.advance(1);
-  const { value, decoder } = k.machine.memAccess(addr);
+  // s390x: addresses are iomap cookies, read with PCI Load instructions
+  const { value, decoder } = k.machine.arch === 's390x' && addr & ZPCI_IOMAP_ADDR_BASE
+    ? (({ value: v, host }) => ({ value: v, decoder: host?.root.get(0) ?? null }))(zpci_load(k, addr))
+    : k.machine.memAccess(addr);
   const owner = k.devices.find((d) => d.resource.some((r, i) => i < 7 && r.flags & 0x200 && addr >= r.start && addr <= r.end));
   k.noteMmio(addr, value, owner?.name() ?? null);
   if (k.trace)

@@ -34,6 +34,7 @@ export const FRESH_INFO_15C5867B0AE6 = '15c5867b0ae6';
 export const RELAXED_MIN_6E460C3D6110 = '6e460c3d6110';
 export const ENABLE_BRIDGE_1CDFFA51ECC4 = '1cdffa51ecc4';
 export const UPSTREAM_SELECT_13016E15D595 = '13016e15d595';
+export const AVOID_ERROR_SAVE = 'pci-avoid-saving-error-values';
 
 export const COMMITS: Record<string, Commit> = {
   [C82F63E411F1]: {
@@ -149,6 +150,12 @@ export const COMMITS: Record<string, Commit> = {
       'linux-6.12.y': { id: '58130e7ce6cb', first: 'v6.12.70' },
       'linux-6.18.y': { id: '71c50e60421b', first: 'v6.18.10' },
     },
+  },
+  [AVOID_ERROR_SAVE]: {
+    id: AVOID_ERROR_SAVE,
+    title: 'PCI: Avoid saving error values for config space',
+    mainline: null,
+    posting: 'Farhan Ali, "[PATCH v4 01/10]" 24 Sep 2025 (v5 3/9, 13 Nov 2025, same diff); not merged',
   },
   [FIX_909F7BF9B080]: {
     id: FIX_909F7BF9B080,

@@ -8,6 +8,7 @@ import { pci_apply_final_quirks } from './quirks';
 import { pnp_system_init } from './pnp';
 import { pcie_portdrv_init } from './pcie/portdrv';
 import { shpcd_init } from './hotplug/shpchp';
+import { pci_base_init } from './arch/s390/pci';
 
 /**
  * Virtual time at which each initcall starts, from the timestamps of Bernd's v6.12.73 boot
@@ -26,8 +27,17 @@ export const INITCALLS = [
   { name: 'shpcd_init', level: 'device_initcall', usec: 430000, run: shpcd_init },
 ] as const;
 
+/**
+ * s390x: no ACPI and no x86 resource survey or assignment; zPCI enumerates in pci_base_init()
+ * (subsys_initcall_sync). [model] times: no public s390 log with timestamps pins them.
+ */
+export const INITCALLS_S390 = [
+  { name: 'pci_base_init', level: 'subsys_initcall_sync', usec: 310000, run: pci_base_init },
+  { name: 'pci_apply_final_quirks', level: 'fs_initcall_sync', usec: 380000, run: pci_apply_final_quirks },
+] as const;
+
 export const do_initcalls = traced('do_initcalls', (k: Kernel): void => {
-  for (const ic of INITCALLS) {
+  for (const ic of k.machine.arch === 's390x' ? INITCALLS_S390 : INITCALLS) {
     k.clock.atLeast(ic.usec);
     k.phase = ic.name;
     ic.run(k);

@@ -19,9 +19,12 @@ export interface TraceEntry {
   target: string;
   /**
    * cfg-read / cfg-write: a configuration access; mmio-read: a readl() of a BAR; saved: the
-   * kernel changed saved_config_space (no hardware access, recorded because restores use it).
+   * kernel changed saved_config_space (no hardware access, recorded because restores use it);
+   * platform: firmware changed the function outside any config access (s390 zPCI error state,
+   * CLP disable/enable), `text` says what.
    */
-  kind: 'cfg-read' | 'cfg-write' | 'mmio-read' | 'saved';
+  kind: 'cfg-read' | 'cfg-write' | 'mmio-read' | 'saved' | 'platform';
+  text?: string;
   offset: number;
   width: 1 | 2 | 4;
   /** for reads the value read; for writes the value written */

@@ -219,6 +219,12 @@ const pci_save_pcie_state = traced('pci_save_pcie_state', (k: Kernel, dev: PciDe
 
 /** pci_save_state(): the 16 header dwords into saved_config_space, then capability state. */
 export const pci_save_state = traced('pci_save_state', (k: Kernel, dev: PciDev): number => {
+  // pci-avoid-saving-error-values: a function whose COMMAND/STATUS dword reads all-ones is in an
+  // error state; save nothing (and leave state_saved alone) rather than snapshot error values.
+  if (k.has(C.AVOID_ERROR_SAVE) && pci_read_config_dword(k, dev, R.PCI_COMMAND) === 0xffffffff) {
+    k.pci_info(dev, 'config_inaccessible');
+    return -5; // -EIO
+  }
   for (let i = 0; i < 16; i++) {
     k.setSaved(dev, i, pci_read_config_dword(k, dev, i * 4));
     k.pci_info(dev, 'save_config', { off: i * 4, val: dev.savedConfigSpace[i] });
@@ -228,6 +234,8 @@ export const pci_save_state = traced('pci_save_state', (k: Kernel, dev: PciDev):
 });
 
 const pci_restore_pcie_state = traced('pci_restore_pcie_state', (k: Kernel, dev: PciDev): void => {
+  // pci-avoid-saving-error-values moves pci_restore_state()'s state_saved check into each part
+  if (k.has(C.AVOID_ERROR_SAVE) && !dev.stateSaved) return;
   if (!dev.savedPcie) return;
   PCIE_SAVED.forEach((pos, i) => pcie_capability_write_word(k, dev, pos, dev.savedPcie![i]));
 });
@@ -252,6 +260,14 @@ function restoreRange(k: Kernel, dev: PciDev, start: number, end: number, retry:
 
 /** pci_restore_config_space(): "Restore BARs before the command register." */
 export const pci_restore_config_space = traced('pci_restore_config_space', (k: Kernel, dev: PciDev): void => {
+  // pci-avoid-saving-error-values: with nothing saved, rebuild the BARs from the kernel's
+  // resources and turn decoding on.
+  if (k.has(C.AVOID_ERROR_SAVE) && !dev.stateSaved) {
+    k.pci_info(dev, 'no_saved_config');
+    pci_restore_bars(k, dev);
+    pci_write_config_word(k, dev, R.PCI_COMMAND, R.PCI_COMMAND_MEMORY | R.PCI_COMMAND_IO);
+    return;
+  }
   if (dev.hdrType === R.PCI_HEADER_TYPE_NORMAL) {
     restoreRange(k, dev, 10, 15, 0, false);
     restoreRange(k, dev, 4, 9, 10, false);
@@ -272,7 +288,9 @@ export const pci_restore_config_space = traced('pci_restore_config_space', (k: K
  * snapshot that holds.
  */
 export const pci_restore_state = traced('pci_restore_state', (k: Kernel, dev: PciDev): void => {
-  if (k.has(C.C82F63E411F1) && !k.has(C.A2F1E22390AC) && !dev.stateSaved) return;
+  // c82f63e411f1 returned early without a saved state; a2f1e22390ac and the error-values patch
+  // both remove that return.
+  if (k.has(C.C82F63E411F1) && !k.has(C.A2F1E22390AC) && !k.has(C.AVOID_ERROR_SAVE) && !dev.stateSaved) return;
   pci_restore_pcie_state(k, dev);
   pci_restore_config_space(k, dev);
   // "Restore ACS and IOV configuration state" (ACS is not modelled)
@@ -379,14 +397,41 @@ export const __pci_set_master = traced('__pci_set_master', (k: Kernel, dev: PciD
 
 // ---- reset ------------------------------------------------------------------------------------
 
-/** pcie_flr(), probe form: Function Level Reset is advertised in DEVCAP. */
-function pcie_reset_flr(k: Kernel, dev: PciDev, probe: boolean): number {
-  if (!(dev.devcap & R.PCI_EXP_DEVCAP_FLR)) return -25; // -ENOTTY
-  if (probe) return 0;
+/** pci_wait_for_pending_transaction(): up to 4 looks at Transactions Pending, 100/200/400 ms apart. */
+const pci_wait_for_pending_transaction = traced('pci_wait_for_pending_transaction', (k: Kernel, dev: PciDev): boolean => {
+  for (let i = 0; i < 4; i++) {
+    if (i) k.clock.advance((1 << (i - 1)) * 100000);
+    const status = pcie_capability_read_word(k, dev, R.PCI_EXP_DEVSTA);
+    if (!(status & R.PCI_EXP_DEVSTA_TRPND)) return true;
+  }
+  return false;
+});
+
+/** pcie_flr(): wait for pending transactions, set Initiate FLR, 100 ms, then wait for the function. */
+const pcie_flr = traced('pcie_flr', (k: Kernel, dev: PciDev): number => {
+  if (!pci_wait_for_pending_transaction(k, dev)) k.pci_info(dev, 'flr_pending_timeout');
   const v = pcie_capability_read_word(k, dev, R.PCI_EXP_DEVCTL);
   pcie_capability_write_word(k, dev, R.PCI_EXP_DEVCTL, v | R.PCI_EXP_DEVCTL_BCR_FLR);
   k.clock.advance(100000); // msleep(100)
-  return pci_dev_wait(k, dev, 'FLR');
+  return pci_dev_wait(k, dev, 'FLR', PCIE_RESET_READY_POLL_MS);
+});
+
+/** pcie_reset_flr(): Function Level Reset, if DEVCAP advertises it. */
+function pcie_reset_flr(k: Kernel, dev: PciDev, probe: boolean): number {
+  if (!(dev.devcap & R.PCI_EXP_DEVCAP_FLR)) return -25; // -ENOTTY
+  if (probe) return 0;
+  return pcie_flr(k, dev);
+}
+
+/**
+ * pci_reset_bus_function(): the hotplug slot's reset when the function is alone in its slot
+ * (pci_dev_reset_slot_function()), else a secondary bus reset by the parent bridge — which the
+ * model does not implement (-ENOTTY), so only slot resets (s390 zPCI) are offered.
+ */
+function pci_reset_bus_function(k: Kernel, dev: PciDev, probe: boolean): number {
+  void k;
+  if (dev.multifunction || dev.subordinate || !dev.slotReset) return -25;
+  return dev.slotReset(probe);
 }
 
 /** pci_pm_reset(): D0 → D3hot → D0, only for devices with No_Soft_Reset clear. */
@@ -402,14 +447,34 @@ const pci_pm_reset = traced('pci_pm_reset', (k: Kernel, dev: PciDev, probe: bool
   csr = (csr & ~R.PCI_PM_CTRL_STATE_MASK) | PCI_D0;
   pci_write_config_word(k, dev, dev.pmCap + R.PCI_PM_CTRL, csr);
   k.clock.advance(dev.d3hotDelay * 1000);
-  return pci_dev_wait(k, dev, 'PM D3hot->D0');
+  return pci_dev_wait(k, dev, 'PM D3hot->D0', PCIE_RESET_READY_POLL_MS);
 });
 
-/** pci_dev_wait(): poll until config reads stop returning all-ones. */
-const pci_dev_wait = traced('pci_dev_wait', (k: Kernel, dev: PciDev, reset: string): number => {
-  void reset;
-  const id = pci_read_config_dword(k, dev, R.PCI_COMMAND);
-  return id === 0xffffffff ? -25 : 0;
+/** PCI_RESET_WAIT, PCIE_RESET_READY_POLL_MS (drivers/pci/pci.h, pci.c) */
+const PCI_RESET_WAIT = 1000;
+const PCIE_RESET_READY_POLL_MS = 60000;
+
+/**
+ * pci_dev_wait(): poll COMMAND until it stops reading all-ones, doubling the delay from 1 ms;
+ * after PCI_RESET_WAIT say so, after `timeout` give up (-ENOTTY). Without a Root Port with RRS
+ * Software Visibility, and without an upstream bridge whose link could be retrained (the
+ * retraining path is not modelled).
+ */
+const pci_dev_wait = traced('pci_dev_wait', (k: Kernel, dev: PciDev, reset: string, timeout: number): number => {
+  let delay = 1;
+  for (;;) {
+    const id = pci_read_config_dword(k, dev, R.PCI_COMMAND);
+    if (id !== 0xffffffff) break;
+    if (delay > timeout) {
+      k.pci_info(dev, 'not_ready_giving_up', { ms: delay - 1, what: reset });
+      return -25;
+    }
+    if (delay > PCI_RESET_WAIT) k.pci_info(dev, 'not_ready_waiting', { ms: delay - 1, what: reset });
+    k.clock.advance(delay * 1000);
+    delay *= 2;
+  }
+  k.pci_info(dev, delay > PCI_RESET_WAIT ? 'ready_after' : 'ready_after_dbg', { ms: delay - 1, what: reset });
+  return 0;
 });
 
 type ResetMethod = { name: string; fn: (k: Kernel, dev: PciDev, probe: boolean) => number };
@@ -417,6 +482,7 @@ type ResetMethod = { name: string; fn: (k: Kernel, dev: PciDev, probe: boolean) 
 const RESET_METHODS: ResetMethod[] = [
   { name: 'flr', fn: (k, d, p) => pcie_reset_flr(k, d, p) },
   { name: 'pm', fn: (k, d, p) => pci_pm_reset(k, d, p) },
+  { name: 'bus', fn: (k, d, p) => pci_reset_bus_function(k, d, p) },
 ];
 
 /** pci_init_reset_methods(): probe each method once at enumeration. */
@@ -450,6 +516,15 @@ const pci_dev_restore = traced('pci_dev_restore', (k: Kernel, dev: PciDev): void
 
 /** pci_try_reset_function() */
 export const pci_try_reset_function = traced('pci_try_reset_function', (k: Kernel, dev: PciDev): number => {
+  if (!dev.resetMethods.length) return -25;
+  pci_dev_save_and_disable(k, dev);
+  const rc = __pci_reset_function_locked(k, dev);
+  pci_dev_restore(k, dev);
+  return rc;
+});
+
+/** pci_reset_function(): the same as pci_try_reset_function(), waiting for the locks (sysfs "reset"). */
+export const pci_reset_function = traced('pci_reset_function', (k: Kernel, dev: PciDev): number => {
   if (!dev.resetMethods.length) return -25;
   pci_dev_save_and_disable(k, dev);
   const rc = __pci_reset_function_locked(k, dev);

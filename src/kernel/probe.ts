@@ -19,6 +19,8 @@ import { pcibios_fixup_bus } from './arch/x86/i386';
 import { pci_fixup_video } from './arch/x86/fixup';
 import type { HostBridge } from '../hw/machine';
 import { pci_iov_bus_range, pci_iov_init } from './iov';
+import { pcibios_device_add } from './arch/s390/pci';
+import { s390_reset_slot } from './hotplug/s390_pci_hpc';
 
 const PCI_COMMAND_DECODE_ENABLE = R.PCI_COMMAND_MEMORY | R.PCI_COMMAND_IO;
 /** x86 IO_SPACE_LIMIT */
@@ -138,6 +140,8 @@ export const pci_setup_device = traced('pci_setup_device', (k: Kernel, dev: PciD
   dev.hdrType = hdr & 0x7f;
   dev.multifunction = (hdr & 0x80) !== 0;
   set_pcie_port_type(k, dev);
+  // pci_dev_assign_slot(): on s390x the zPCI hotplug slot named after the FID
+  if (k.machine.arch === 's390x') dev.slotReset = (probe) => s390_reset_slot(k, dev, probe);
   const cls = pci_read_config_dword(k, dev, R.PCI_CLASS_REVISION);
   dev.revision = cls & 0xff;
   dev.class = cls >>> 8;
@@ -513,7 +517,12 @@ export const pci_device_add = traced('pci_device_add', (k: Kernel, dev: PciDev, 
   if (!k.has(C.STATE_SAVED_BE9EDDE43D85)) dev.stateSaved = false;
   pci_init_capabilities(k, dev);
   bus.devices.push(dev);
+  if (k.machine.arch === 's390x') {
+    pcibios_device_add(k, dev);
+  }
   k.devices.push(dev); // device_add()
+  // device_add() → the IOMMU bus notifier: s390-iommu puts every zPCI function in a group
+  if (k.machine.arch === 's390x') k.pci_info(dev, 'iommu_group', { group: k.devices.length - 1 });
 });
 
 /** pci_bus_insert_busn_res() */
@@ -665,7 +674,7 @@ export const pci_scan_child_bus_extend = traced('pci_scan_child_bus_extend', (k:
   let usedBuses = pci_iov_bus_range(bus);
   max += usedBuses;
   if (!bus.isAdded) {
-    pcibios_fixup_bus(k, bus);
+    if (k.machine.arch === 'x86') pcibios_fixup_bus(k, bus); // the generic one does nothing
     bus.isAdded = true;
   }
   const bridges = bus.devices.filter((d) => d.hdrType === R.PCI_HEADER_TYPE_BRIDGE || d.hdrType === R.PCI_HEADER_TYPE_CARDBUS);

@@ -31,5 +31,6 @@ export const pci_apply_final_quirks = traced('pci_apply_final_quirks', (k: Kerne
     k.pci_info(dev, 'cls_mismatch', { a: tmp << 2, b: cls << 2, use: Math.max(cls, tmp) << 2 });
     cls = Math.max(cls, tmp);
   }
-  k.pr_info('cls', { cls: cls << 2, dfl: 64 });
+  // pci_dfl_cache_line_size: L1_CACHE_BYTES >> 2 — 64-byte lines on x86, 256 on s390
+  k.pr_info('cls', { cls: cls << 2, dfl: k.machine.arch === 's390x' ? 256 : 64 });
 });

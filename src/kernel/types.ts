@@ -91,6 +91,8 @@ export class PciDev {
   prefWindow = false;
   pref64Window = false;
   subordinate: PciBus | null = null;
+  /** dev->slot's hotplug controller reset_slot() (s390 zPCI), for pci_dev_reset_slot_function() */
+  slotReset: ((probe: boolean) => number) | null = null;
   /** dev->sriov: set by sriov_init() on a PF */
   sriov: PciSriov | null = null;
   /** saved_config_space[16] and the PCIe words pci_save_pcie_state() keeps */

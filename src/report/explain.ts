@@ -6,11 +6,13 @@ import { formatTimestamp } from '../printk/log';
 import { resourceString } from '../printk/format';
 import { pci_resource_name } from '../kernel/pci';
 import { IORESOURCE_MEM_64 } from '../kernel/resource';
+import { to_zpci } from '../kernel/arch/s390/pci';
 
 const hex8 = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0');
 
 /** The innermost modelled function of a chain that says what the access was for. */
 const PURPOSE: Array<[string, string]> = [
+  ['pci_read_bases', 'BAR sizing at enumeration: all-ones written, the size read back, the original value restored'],
   ['__pci_size_bars', 'BAR sizing at enumeration: all-ones written, the size read back, the original value restored'],
   ['__pci_read_base', 'BAR sizing at enumeration: all-ones written, the size read back, the original value restored'],
   ['pci_std_update_resource', "the kernel programs the address of its resource into the BAR"],
@@ -64,7 +66,7 @@ export function explainRegister(r: RunResult, o: ExplainOptions): string[] {
   }
   out.push(`${o.device} ${regName} on ${r.kernel}, scenario ${r.scenario}`);
 
-  const mine = trace.filter((t) => (t.target === o.device && (t.offset < off + 4 && t.offset + t.width > off)) || (t.target === o.device && t.reset));
+  const mine = trace.filter((t) => t.target === o.device && ((t.kind !== 'platform' && t.offset < off + 4 && t.offset + t.width > off) || t.reset || t.kind === 'platform'));
   const first = mine.find((t) => t.kind === 'cfg-read' && t.offset === off && t.width === 4);
   if (first) out.push(`${formatTimestamp(first.usec)}firmware left ${hex8(first.value)} (first read, ${first.phase})`);
 
@@ -83,8 +85,15 @@ export function explainRegister(r: RunResult, o: ExplainOptions): string[] {
       continue;
     }
     i++;
+    if (t.kind === 'platform') {
+      out.push(`${formatTimestamp(t.usec)}${t.phase}: ${t.text}`);
+      out.push(`      ${t.chain}`);
+      last = null;
+      continue;
+    }
     if (t.kind === 'cfg-write' && t.reset) {
-      out.push(`${formatTimestamp(t.usec)}${t.phase}: a write to ${'0x' + t.offset.toString(16)} reset the function; the register returns to its power-on value`);
+      const flr = t.width === 2 && t.value & 0x8000 && t.chain.endsWith('pci_restore_pcie_state') ? ' (the saved Device Control it restored has Initiate Function Level Reset set)' : '';
+      out.push(`${formatTimestamp(t.usec)}${t.phase}: a write to ${'0x' + t.offset.toString(16)} reset the function${flr}; the register returns to its power-on value`);
       out.push(`      ${t.chain}`);
       last = null;
       continue;
@@ -94,7 +103,17 @@ export function explainRegister(r: RunResult, o: ExplainOptions): string[] {
       const after = dwordOf(t, off, t.after ?? 0);
       if (before === null || after === null) continue;
       const change = before === after ? `wrote ${hex8(t.value)} (no change)` : `${hex8(before)} -> ${hex8(after)}`;
-      out.push(`${formatTimestamp(t.usec)}${t.phase}: ${change}: ${why || 'config write'}`);
+      // pci_restore_config_dword()'s retries of a BAR that does not read back: one line
+      let n = 1;
+      for (let j = i; j < mine.length && mine[j].chain === t.chain; j++) {
+        const m = mine[j];
+        if (m.kind === 'cfg-read') continue; // the re-read between retries
+        if (m.kind !== 'cfg-write' || m.value !== t.value || dwordOf(m, off, m.before ?? 0) !== after || dwordOf(m, off, m.after ?? 0) !== after) break;
+        n++;
+        i = j + 1;
+      }
+      const retries = n > 1 ? ` (written ${n} times, 1 ms apart: the register never reads back ${hex8(t.value)})` : '';
+      out.push(`${formatTimestamp(t.usec)}${t.phase}: ${change}${retries}: ${why || 'config write'}`);
       out.push(`      ${t.chain}`);
       last = after;
       continue;
@@ -117,8 +136,13 @@ export function explainRegister(r: RunResult, o: ExplainOptions): string[] {
     const reg = 0x10 + 4 * resIdx;
     let hw = BigInt((fn.config.read(reg, 4) & 0xfffffff0) >>> 0);
     if (res.flags & IORESOURCE_MEM_64) hw |= BigInt(fn.config.read(reg + 4, 4)) << 32n;
-    const ok = hw === res.start;
-    out.push(`the hardware decodes ${pci_resource_name(dev, resIdx)} at 0x${hw.toString(16)}; the kernel's resource is ${resourceString(res)}${ok ? '' : ': they disagree, accesses through the resource do not reach the device'}`);
+    // s390x: the resource is an iomap cookie; loads through it go to the address firmware programmed
+    const zdev = r.machine.arch === 's390x' ? to_zpci(r.kernelState, dev) : undefined;
+    const target = zdev ? zdev.host.zpci!.bars.get(resIdx) ?? res.start : res.start;
+    const ok = hw === target;
+    out.push(zdev
+      ? `the hardware decodes ${pci_resource_name(dev, resIdx)} at 0x${hw.toString(16)}; zPCI loads through the kernel's resource ${resourceString(res)} go to 0x${target.toString(16)}${ok ? '' : ': they do not reach the device'}`
+      : `the hardware decodes ${pci_resource_name(dev, resIdx)} at 0x${hw.toString(16)}; the kernel's resource is ${resourceString(res)}${ok ? '' : ': they disagree, accesses through the resource do not reach the device'}`);
   }
   return out;
 }

@@ -14,9 +14,10 @@ const hexw = (v: number, width: number) => '0x' + (v >>> 0).toString(16).padStar
 export function filterTrace(trace: readonly TraceEntry[], f: TraceFilter): TraceEntry[] {
   return trace.filter((t) => {
     if (f.device && t.target !== f.device && t.device !== f.device) return false;
-    if (f.writes && t.kind !== 'cfg-write' && t.kind !== 'saved') return false;
+    if (f.writes && t.kind !== 'cfg-write' && t.kind !== 'saved' && t.kind !== 'platform') return false;
     if (f.offset !== undefined) {
       if (t.kind === 'mmio-read') return false;
+      if (t.kind === 'platform') return true; // it changes every register
       if (t.offset + t.width <= f.offset || t.offset >= f.offset + 4) return false;
     }
     return true;
@@ -42,6 +43,9 @@ export function formatTraceEntry(t: TraceEntry, timestamps = true): string {
       break;
     case 'saved':
       what = `${t.target} saved_config_space[${off}] = ${hexw(t.value, 4)}`;
+      break;
+    case 'platform':
+      what = `${t.target} platform: ${t.text}`;
       break;
   }
   return `${ts}${t.phase.padEnd(34)} ${what}  <- ${t.chain}`;

@@ -7,6 +7,7 @@ import { IORESOURCE_IO, IORESOURCE_MEM, IORESOURCE_MEM_64, IORESOURCE_UNSET } fr
 import { PCI_ROM_RESOURCE, PciDev } from '../kernel/types';
 import { resourceString } from '../printk/format';
 import { pci_resource_name } from '../kernel/pci';
+import { to_zpci } from '../kernel/arch/s390/pci';
 
 export type FindingKind = 'saved-diverges' | 'bar-not-decoding' | 'all-ones-read';
 
@@ -58,11 +59,17 @@ export class FindingsCollector {
           const mask = res.flags & IORESOURCE_IO ? 0xfffffffc : i === PCI_ROM_RESOURCE ? R.PCI_ROM_ADDRESS_MASK : R.PCI_BASE_ADDRESS_MEM_MASK;
           let hw = BigInt((fn.config.read(regs[0], 4) & mask) >>> 0);
           if (regs.length === 2) hw |= BigInt(fn.config.read(regs[1], 4)) << 32n;
-          if (hw !== res.start)
+          // On s390x the resource is an iomap cookie: firmware sends loads through it to the
+          // address it programmed into the BAR, so that is where the BAR must decode.
+          const zdev = k.machine.arch === 's390x' ? to_zpci(k, dev) : undefined;
+          const target = zdev ? zdev.host.zpci!.bars.get(i) ?? res.start : res.start;
+          if (hw !== target)
             this.add(
               { kind: 'bar-not-decoding', device: bdf, offset: regs[0],
-                text: `${bdf} ${pci_resource_name(dev, i)} decodes at ${hex(hw)}, but the kernel's resource is ${resourceString(res)}: accesses to the resource do not reach the device` },
-              `dec:${bdf}:${i}:${hw}:${res.start}`, after);
+                text: zdev
+                  ? `${bdf} ${pci_resource_name(dev, i)} decodes at ${hex(hw)}, but zPCI loads through the kernel's resource ${resourceString(res)} go to ${hex(target)}: they do not reach the device`
+                  : `${bdf} ${pci_resource_name(dev, i)} decodes at ${hex(hw)}, but the kernel's resource is ${resourceString(res)}: accesses to the resource do not reach the device` },
+              `dec:${bdf}:${i}:${hw}:${target}`, after);
         }
         // saved_config_space vs hardware: what a pci_restore_state() would write back.
         if (dev.savedEver) {

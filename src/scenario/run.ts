@@ -7,7 +7,11 @@ import { Kernel, TraceEntry } from '../kernel/kernel';
 import { do_initcalls } from '../kernel/init';
 import { device_attach, device_release_driver, pci_register_driver } from '../kernel/pci-driver';
 import { parseKernel, KernelVariant } from '../kernel/releases';
-import { vfio_pci_core_enable, vfioPciDriver, VfioPciCoreDevice } from '../kernel/vfio/pci-core';
+import { vfio_pci_core_enable, vfio_pci_ioctl_reset, vfioPciDriver, VfioPciCoreDevice } from '../kernel/vfio/pci-core';
+import { to_zpci } from '../kernel/arch/s390/pci';
+import { zpci_event_error } from '../kernel/arch/s390/pci_event';
+import { pci_reset_function } from '../kernel/pci';
+import { readl } from '../kernel/access';
 import { ddbridgeDriver } from '../kernel/drivers/ddbridge';
 import type { LogRecord } from '../printk/log';
 import { resourceString } from '../printk/format';
@@ -58,7 +62,18 @@ export function eventLabel(ev: Scenario['events'][number]): string {
     case 'driver_override': return `driver_override ${ev.bdf} ${ev.driver}`;
     case 'drivers_probe': return `drivers_probe ${ev.bdf}`;
     case 'vm-start': return `vm-start ${ev.bdf}`;
+    case 'vm-open': return `vm-open ${ev.bdf}`;
+    case 'zpci-error': return `zpci-error ${ev.bdf}`;
+    case 'vfio-reset': return `VFIO_DEVICE_RESET ${ev.bdf}`;
+    case 'sysfs-reset': return `sysfs reset ${ev.bdf}`;
+    case 'mmio-read': return `mmio-read ${ev.bdf}`;
   }
+}
+
+/** The open vfio-pci device behind a BDF, or a scenario error naming what is bound instead. */
+function vfioDev(dev: PciDev, what: string): VfioPciCoreDevice {
+  if (dev.driver?.name !== 'vfio-pci') throw new ScenarioError(`${dev.name()} is bound to ${dev.driver?.name ?? 'no driver'}, not vfio-pci, at ${what}`);
+  return dev.driverData as VfioPciCoreDevice;
 }
 
 export function runScenario(name: string, kernelSpec: string | KernelVariant, opts: RunOptions = {}): RunResult {
@@ -72,6 +87,8 @@ export function runScenario(name: string, kernelSpec: string | KernelVariant, op
   let guest: Kernel | null = null;
   let guestProbe: number | null = null;
   let guestRead: number | null = null;
+  let mmioRead: { value: number; expected: number } | null = null;
+  let resetRc: number | null = null;
   for (const ev of scenario.events.slice(0, opts.stopAfter ?? scenario.events.length)) {
     switch (ev.kind) {
       case 'boot':
@@ -116,14 +133,77 @@ export function runScenario(name: string, kernelSpec: string | KernelVariant, op
         guestRead = mmio.length ? mmio[0].value : machine.memRead32(dev.resource[0].start);
         break;
       }
+      case 'vm-open': {
+        k.clock.atLeast(ev.usec);
+        k.phase = eventLabel(ev);
+        const dev = findDev(k, ev.bdf);
+        const vdev = vfioDev(dev, 'VM open');
+        k.enter('vfio_pci_open_device');
+        try {
+          vfio_pci_core_enable(k, vdev);
+          // vfio_pci_zdev_open_device(): KVM takes the zPCI function (kzdev), so the host will
+          // leave its error recovery to user space
+          const z = to_zpci(k, dev);
+          if (z) z.kzdev = true;
+        } finally {
+          k.leave();
+        }
+        break;
+      }
+      case 'zpci-error': {
+        k.clock.atLeast(ev.usec);
+        k.phase = eventLabel(ev);
+        const dev = findDev(k, ev.bdf);
+        if (!to_zpci(k, dev)) throw new ScenarioError(`${ev.bdf} is not a zPCI function: zpci-error needs an s390x machine`);
+        zpci_event_error(k, dev, ev.pec);
+        break;
+      }
+      case 'vfio-reset': {
+        k.clock.atLeast(ev.usec);
+        k.phase = eventLabel(ev);
+        const dev = findDev(k, ev.bdf);
+        resetRc = vfio_pci_ioctl_reset(k, vfioDev(dev, 'VFIO_DEVICE_RESET'));
+        break;
+      }
+      case 'sysfs-reset': {
+        k.clock.atLeast(ev.usec);
+        k.phase = eventLabel(ev);
+        k.enter('reset_store');
+        try {
+          resetRc = pci_reset_function(k, findDev(k, ev.bdf));
+        } finally {
+          k.leave();
+        }
+        break;
+      }
+      case 'mmio-read': {
+        k.clock.atLeast(ev.usec);
+        k.phase = eventLabel(ev);
+        const dev = findDev(k, ev.bdf);
+        const res = dev.resource[ev.bar];
+        k.enter('user_read');
+        try {
+          mmioRead = { value: readl(k, res.start + BigInt(ev.offset)), expected: machine.registerValue(dev.bus.domain, dev.bus.number, dev.devfn, ev.bar, ev.offset) };
+        } finally {
+          k.leave();
+        }
+        break;
+      }
     }
     k.flushWork();
     if (ev.kind !== 'boot') findings.step(eventLabel(ev));
   }
 
   const dev = findDev(k, scenario.device);
-  const verdict: Verdict = guestProbe === null ? 'incomplete' : guestProbe < 0 ? 'broken' : 'working';
-  const reasons = explainVerdict(k, dev, verdict, guestRead, findings.findings);
+  let verdict: Verdict;
+  let reasons: string[];
+  if (scenario.verdict === 'mmio-read') {
+    verdict = mmioRead === null ? 'incomplete' : mmioRead.value === mmioRead.expected ? 'working' : 'broken';
+    reasons = explainMmioVerdict(k, dev, verdict, mmioRead, resetRc, findings.findings);
+  } else {
+    verdict = guestProbe === null ? 'incomplete' : guestProbe < 0 ? 'broken' : 'working';
+    reasons = explainVerdict(k, dev, verdict, guestRead, findings.findings);
+  }
   const saved: Record<string, number[]> = {};
   for (const bdf of scenario.watch) saved[bdf] = [...findDev(k, bdf).savedConfigSpace];
   return {
@@ -149,6 +229,19 @@ function hwBar0(k: Kernel, dev: PciDev): bigint {
   let a = BigInt((lo & R.PCI_BASE_ADDRESS_MEM_MASK) >>> 0);
   if ((lo & 6) === 4) a |= BigInt(fn.config.read(R.PCI_BASE_ADDRESS_0 + 4, 4)) << 32n;
   return a;
+}
+
+function explainMmioVerdict(k: Kernel, dev: PciDev, verdict: Verdict, read: { value: number; expected: number } | null, resetRc: number | null, findings: Finding[]): string[] {
+  const hex32 = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0');
+  const out: string[] = [];
+  if (!read) out.push('the run stopped before the register was read');
+  else out.push(`BAR 0 register 0 read ${hex32(read.value)}, the device holds ${hex32(read.expected)}: ${verdict === 'working' ? 'the device answers' : 'the load went unanswered'}`);
+  if (resetRc !== null) out.push(`the reset returned ${resetRc}`);
+  const fn = k.machine.locate(dev.bus.domain, dev.bus.number, dev.devfn)!;
+  const lo = fn.config.read(R.PCI_BASE_ADDRESS_0, 4), hi = fn.config.read(R.PCI_BASE_ADDRESS_0 + 4, 4), cmd = fn.config.read(R.PCI_COMMAND, 2);
+  out.push(`${dev.name()} BAR 0 register holds ${hex32(hi)}${hex32(lo).slice(2)}, COMMAND ${'0x' + cmd.toString(16).padStart(4, '0')}`);
+  for (const f of findings) if (f.device === dev.name()) out.push(`after ${f.after}: ${f.text}`);
+  return out;
 }
 
 function explainVerdict(k: Kernel, dev: PciDev, verdict: Verdict, guestRead: number | null, findings: Finding[]): string[] {
