@@ -12,4 +12,9 @@ if (fs.existsSync(dist)) {
   require('esbuild-register/dist/node').register({ target: 'node20' });
   cli = require(path.join(__dirname, '..', 'src', 'cli', 'main.ts'));
 }
+// `pcirepro audit … | head`: a reader that stops early is not an error.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 process.exitCode = cli.main(process.argv.slice(2));

@@ -59,7 +59,7 @@ describe('pcirepro', () => {
   });
 
   it.each([
-    [['run', 'nope'], /^pcirepro: Unknown scenario "nope": expected one of x570s-cine-s2-passthrough, x570s-cine-s2-passthrough-after-unbind, s390x-error-reset, s390x-error-reset-no-driver$/],
+    [['run', 'nope'], /^pcirepro: Unknown scenario "nope": expected one of x570s-cine-s2-passthrough, x570s-cine-s2-passthrough-after-unbind, s390x-error-reset, s390x-error-reset-no-driver, live-update, live-update-assign-busses, live-update-pref64$/],
     [['run', 'x570s-cine-s2-passthrough', '--kernel', 'v9'], /^pcirepro: Unknown kernel "v9": expected one of v5\.15, v6\.7, v6\.8, .*v6\.12\.63, v6\.12\.73, /],
     [['matrix', 'nope'], /^pcirepro: Unknown scenario "nope"/],
     [['run', 'x570s-cine-s2-passthrough', '--bogus'], /^pcirepro: Unknown option '--bogus'/],

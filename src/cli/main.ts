@@ -24,6 +24,7 @@ import { fixtureYaml, importMachine, writeFixture } from '../import/fixture';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DumpError } from '../replay/dump';
+import { formatArtifact, formatAudit } from '../report/liveupdate';
 
 export interface Io {
   out: (s: string) => void;
@@ -49,6 +50,8 @@ commands:
   matrix [scenario…] [--json]            verdicts of scenarios × kernels
   trace <scenario> [--kernel K] [--device BDF] [--offset OFF] [--writes] [--json]
                                          the recorded config and MMIO accesses, with call chains
+  audit <scenario> [--kernel K] [--json]  Live Update: every config write of the new kernel to the
+                                         preserved path, judged; exit 1 if any is disruptive
   explain <scenario> --kernel K --device BDF --offset OFF [--json]
                                          the history of one register, in words
   diff <scenario> --kernel A --kernel B [--what log|config|trace] [--color …] [--json]
@@ -83,12 +86,21 @@ function cmdList(io: Io): number {
   return 0;
 }
 
+/**
+ * The kernel a command runs when --kernel is not given: Bernd's failing v6.12.73, or for a Live
+ * Update scenario the first kernel of its matrix (the new kernel without the series).
+ */
+function defaultKernel(scenario: string): string {
+  const s = findScenario(scenario);
+  return s.liveUpdate ? s.kernels[0] : 'v6.12.73';
+}
+
 function cmdRun(argv: string[], io: Io): number {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
-      kernel: { type: 'string', default: 'v6.12.73' },
+      kernel: { type: 'string' },
       dyndbg: { type: 'boolean', default: false },
       timestamps: { type: 'boolean', default: false },
       color: { type: 'string', default: 'auto' },
@@ -101,8 +113,9 @@ function cmdRun(argv: string[], io: Io): number {
   const color = values.color as string;
   if (!['auto', 'always', 'never'].includes(color)) throw new UsageError(`--color must be auto, always or never, got "${color}"`);
   findScenario(positionals[0]);
-  parseKernel(values.kernel!);
-  const r = runScenario(positionals[0], values.kernel!);
+  const kernel = values.kernel ?? defaultKernel(positionals[0]);
+  parseKernel(kernel);
+  const r = runScenario(positionals[0], kernel);
   if (values.lspci) {
     io.out(lspciAll(r.machine).replace(/\n$/, ''));
     return 0;
@@ -119,7 +132,13 @@ function cmdRun(argv: string[], io: Io): number {
   const print = (records: typeof r.host) => {
     for (const rec of records) if (!rec.dyndbg || values.dyndbg) io.out(colorRecord(c, rec, values.timestamps!));
   };
-  io.out(c.bold(`== host kernel log: ${r.scenario} on ${r.kernel} ==`));
+  if (r.liveUpdate) {
+    io.out(c.bold(`== stage 1 kernel log: ${r.liveUpdate.stage1Kernel} ==`));
+    print(r.liveUpdate.stage1Log);
+    io.out(c.bold(`== Live Update artifact (what stage 1 preserved, at kexec) ==`));
+    for (const l of formatArtifact(r.liveUpdate.artifact)) io.out(`  ${l}`);
+    io.out(c.bold(`== stage 2 kernel log: ${r.scenario} on ${r.kernel}${r.liveUpdate.cmdline ? ` (${r.liveUpdate.cmdline})` : ''} ==`));
+  } else io.out(c.bold(`== host kernel log: ${r.scenario} on ${r.kernel} ==`));
   print(r.host);
   // scenarios whose verdict is a guest driver's probe have a guest log
   if (findScenario(r.scenario).verdict === 'guest-ddbridge') {
@@ -132,7 +151,31 @@ function cmdRun(argv: string[], io: Io): number {
   for (const f of findings) io.out(c.magenta(`  ${f}`));
   io.out(c.bold(`== verdict: ${r.verdict} ==`));
   for (const reason of r.reasons) io.out(`  ${reason}`);
+  if (r.liveUpdate) io.out(`  (pcirepro audit ${r.scenario} --kernel ${r.kernel} lists every write)`);
   return 0;
+}
+
+/** `audit`: the Live Update write audit of stage 2; exit 1 when a write disrupted the path. */
+function cmdAudit(argv: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { kernel: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const scenario = oneScenario(positionals, 'audit');
+  if (!findScenario(scenario).liveUpdate)
+    throw new UsageError(`audit needs a Live Update scenario: ${SCENARIOS.filter((s) => s.liveUpdate).map((s) => s.name).join(', ')}; ${scenario} is not one`);
+  const kernel = values.kernel ?? defaultKernel(scenario);
+  parseKernel(kernel);
+  const r = runScenario(scenario, kernel);
+  const a = r.liveUpdate!.audit;
+  if (values.json) {
+    io.out(JSON.stringify({
+      scenario, kernel: r.kernel, stage1Kernel: r.liveUpdate!.stage1Kernel, cmdline: r.liveUpdate!.cmdline,
+      preserved: r.liveUpdate!.artifact.preserved.map((p) => ({ bdf: p.bdf, role: p.role, id: p.id })),
+      verdict: a.verdict, writes: a.writes, guards: a.guards, divergences: a.divergences, endState: a.endState,
+    }, null, 2));
+  } else for (const l of formatAudit(r)) io.out(l);
+  return a.verdict === 'disrupted' ? 1 : 0;
 }
 
 function cmdMatrix(argv: string[], io: Io): number {
@@ -168,12 +211,13 @@ function oneScenario(positionals: string[], cmd: string): string {
 function cmdTrace(argv: string[], io: Io): number {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { kernel: { type: 'string', default: 'v6.12.73' }, device: { type: 'string' }, offset: { type: 'string' }, writes: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+    options: { kernel: { type: 'string' }, device: { type: 'string' }, offset: { type: 'string' }, writes: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
   });
   const scenario = oneScenario(positionals, 'trace');
-  parseKernel(values.kernel!);
+  const kernel = values.kernel ?? defaultKernel(scenario);
+  parseKernel(kernel);
   const filter = { device: parseBdf(values.device), offset: parseOffset(values.offset), writes: values.writes };
-  const r = runScenario(scenario, values.kernel!);
+  const r = runScenario(scenario, kernel);
   if (values.json) io.out(JSON.stringify(filterTrace(r.trace!, filter), null, 2));
   else for (const l of formatTrace(r.trace!, filter)) io.out(l);
   return 0;
@@ -182,14 +226,15 @@ function cmdTrace(argv: string[], io: Io): number {
 function cmdExplain(argv: string[], io: Io): number {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { kernel: { type: 'string', default: 'v6.12.73' }, device: { type: 'string' }, offset: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: { kernel: { type: 'string' }, device: { type: 'string' }, offset: { type: 'string' }, json: { type: 'boolean', default: false } },
   });
   const scenario = oneScenario(positionals, 'explain');
-  parseKernel(values.kernel!);
+  const kernel = values.kernel ?? defaultKernel(scenario);
+  parseKernel(kernel);
   const device = parseBdf(values.device);
   const offset = parseOffset(values.offset);
   if (!device || offset === undefined) throw new UsageError('explain needs --device BDF and --offset OFF');
-  const r = runScenario(scenario, values.kernel!);
+  const r = runScenario(scenario, kernel);
   if (!r.kernelState.devices.some((d) => d.name() === device))
     throw new UsageError(`no device ${device} in ${scenario}: expected one of ${r.kernelState.devices.map((d) => d.name()).join(', ')}`);
   const lines = explainRegister(r, { device, offset });
@@ -346,6 +391,8 @@ export function main(argv: string[], io: Io = defaultIo): number {
         return cmdTrace(rest, io);
       case 'explain':
         return cmdExplain(rest, io);
+      case 'audit':
+        return cmdAudit(rest, io);
       case 'diff':
         return cmdDiff(rest, io);
       case 'bisect':
@@ -361,7 +408,7 @@ export function main(argv: string[], io: Io = defaultIo): number {
         io.out(USAGE);
         return cmd === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command "${cmd}": expected list, run, matrix, trace, explain, diff, bisect, replay, import or repro`);
+        throw new UsageError(`unknown command "${cmd}": expected list, run, matrix, trace, explain, audit, diff, bisect, replay, import or repro`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof KernelSpecError || e instanceof ScenarioError || e instanceof FixtureError || e instanceof NotModelledError || e instanceof BisectError || e instanceof DumpError || e instanceof ImportError) {

@@ -14,15 +14,18 @@ const PME_BIT = { D0: 0, D1: 1, D2: 2, D3hot: 3, D3cold: 4 } as const;
 
 export function buildMachine(m: MachineFixture): Machine {
   if (m.arch === 's390x') return buildZpciMachine(m);
-  const hosts = m.roots.map(
-    (r) => new HostBridge(r.acpi, r.domain, r.bus[0], r.bus[1], r.windows.map((w) => ({ ...w }))),
-  );
+  const hosts = m.roots.map((r) => {
+    const h = new HostBridge(r.acpi, r.domain, r.bus[0], r.bus[1], r.windows.map((w) => ({ ...w })));
+    if (r.osc) h.osc = new Set(r.osc);
+    return h;
+  });
   // Firmware's bus numbers place each device: a root bus, or the secondary bus of a bridge.
   const dom0 = m.roots[0].domain;
   const key = (domain: number, bus: number) => domain * 256 + bus;
   const segments = new Map<number, Map<number, PciFunction>>();
   for (const h of hosts) segments.set(key(h.domain, h.busStart), h.root);
   const fns = m.devices.map((d) => ({ d, at: splitBdf(d.bdf, dom0), fn: buildFunction(d, m.machine) }));
+  for (const { at, fn } of fns) fn.fwBdf = `${at.domain.toString(16).padStart(4, '0')}:${at.bus.toString(16).padStart(2, '0')}:${(at.devfn >> 3).toString(16).padStart(2, '0')}.${at.devfn & 7}`;
   for (const { d, at, fn } of fns) if (d.bridge && fn.below) segments.set(key(at.domain, d.bridge.secondary), fn.below);
   const sorted = [...fns].sort((a, b) => key(a.at.domain, a.at.bus) * 256 + a.at.devfn - (key(b.at.domain, b.at.bus) * 256 + b.at.devfn));
   for (const { d, at, fn } of sorted) {
@@ -30,7 +33,9 @@ export function buildMachine(m: MachineFixture): Machine {
     if (!seg) throw new FixtureError(`Cannot build machine ${m.machine}: ${d.bdf} is on a bus no bridge leads to`);
     seg.set(fn.devfn, fn);
   }
-  return new Machine(m.machine, hosts, m.pci_mem_start!, m.reserved.map((r) => ({ ...r })), 'x86', m.acpi_devices.map((a) => ({ ...a })));
+  const machine = new Machine(m.machine, hosts, m.pci_mem_start!, m.reserved.map((r) => ({ ...r })), 'x86', m.acpi_devices.map((a) => ({ ...a })));
+  machine.irqRemap = m.interrupt_remapping ?? null;
+  return machine;
 }
 
 /**
@@ -138,7 +143,8 @@ export function buildFunction(d: DeviceFixture, machine: string): PciFunction {
   const caps: Array<{ at: number; id: number }> = [];
   if (d.pm) caps.push({ at: d.pm.offset, id: R.PCI_CAP_ID_PM });
   if (d.pcie) caps.push({ at: d.pcie.offset, id: R.PCI_CAP_ID_EXP });
-  if (d.msi) caps.push({ at: d.msi.offset, id: 0x05 });
+  if (d.msi) caps.push({ at: d.msi.offset, id: R.PCI_CAP_ID_MSI });
+  if (d.msix) caps.push({ at: d.msix.offset, id: R.PCI_CAP_ID_MSIX });
   caps.sort((a, b) => a.at - b.at);
   if (caps.length) {
     cs.poke(R.PCI_CAPABILITY_LIST, 1, caps[0].at);
@@ -161,14 +167,26 @@ export function buildFunction(d: DeviceFixture, machine: string): PciFunction {
     cs.setW1c(pmCap + R.PCI_PM_CTRL, 2, R.PCI_PM_CTRL_PME_STATUS);
   }
   if (d.msi) {
-    // Message Control: 64-bit capable, enable bit and multiple-message enable writable.
-    cs.poke(d.msi.offset + 2, 2, d.msi.is64 ? 0x0080 : 0);
-    cs.setRw(d.msi.offset + 2, 2, 0x0071);
-    cs.setRw(d.msi.offset + 4, 4, 0xfffffffc);
-    if (d.msi.is64) {
-      cs.setRw(d.msi.offset + 8, 4, 0xffffffff);
-      cs.setRw(d.msi.offset + 12, 2, 0xffff);
-    } else cs.setRw(d.msi.offset + 8, 2, 0xffff);
+    // Message Control: 64-bit and per-vector masking capable, Multiple Message Capable (read-only);
+    // MSI Enable and Multiple Message Enable writable. Then address, data and, with per-vector
+    // masking, one writable mask bit per vector and the read-only Pending Bits.
+    const m = d.msi;
+    const at = m.offset;
+    const mmc = Math.log2(m.vectors);
+    cs.poke(at + R.PCI_MSI_FLAGS, 2, (m.is64 ? R.PCI_MSI_FLAGS_64BIT : 0) | (m.maskable ? R.PCI_MSI_FLAGS_MASKBIT : 0) | (mmc << 1));
+    cs.setRw(at + R.PCI_MSI_FLAGS, 2, R.PCI_MSI_FLAGS_ENABLE | R.PCI_MSI_FLAGS_QSIZE);
+    cs.setRw(at + R.PCI_MSI_ADDRESS_LO, 4, 0xfffffffc);
+    if (m.is64) cs.setRw(at + R.PCI_MSI_ADDRESS_HI, 4, 0xffffffff);
+    cs.setRw(at + (m.is64 ? R.PCI_MSI_DATA_64 : R.PCI_MSI_DATA_32), 2, 0xffff);
+    if (m.maskable) cs.setRw(at + (m.is64 ? R.PCI_MSI_MASK_64 : R.PCI_MSI_MASK_32), 4, m.vectors === 32 ? 0xffffffff : (1 << m.vectors) - 1);
+  }
+  if (d.msix) {
+    // Message Control: Table Size (N-1, read-only), MSI-X Enable and Function Mask writable.
+    const x = d.msix;
+    cs.poke(x.offset + R.PCI_MSIX_FLAGS, 2, x.table_size - 1);
+    cs.setRw(x.offset + R.PCI_MSIX_FLAGS, 2, R.PCI_MSIX_FLAGS_ENABLE | R.PCI_MSIX_FLAGS_MASKALL);
+    cs.poke(x.offset + R.PCI_MSIX_TABLE, 4, (Number(x.table_offset) & ~7) | x.table_bar);
+    cs.poke(x.offset + R.PCI_MSIX_PBA, 4, (Number(x.pba_offset) & ~7) | x.pba_bar);
   }
   let pcieCap = 0;
   let pcieType = -1;
@@ -186,6 +204,8 @@ export function buildFunction(d: DeviceFixture, machine: string): PciFunction {
     cs.setRw(pcieCap + R.PCI_EXP_DEVCTL, 2, p.flr ? 0xffff : 0x7fff);
     cs.setW1c(pcieCap + R.PCI_EXP_DEVSTA, 2, 0x000f);
     cs.setRw(pcieCap + R.PCI_EXP_LNKCTL, 2, 0x0fff);
+    if (p.lbnc) cs.poke(pcieCap + R.PCI_EXP_LNKCAP, 4, R.PCI_EXP_LNKCAP_LBNC);
+    cs.setW1c(pcieCap + R.PCI_EXP_LNKSTA, 2, R.PCI_EXP_LNKSTA_LBMS | R.PCI_EXP_LNKSTA_LABS);
     if (p.slot) {
       cs.poke(pcieCap + R.PCI_EXP_SLTCAP, 4, p.hotplug ? R.PCI_EXP_SLTCAP_HPC : 0);
       cs.setRw(pcieCap + R.PCI_EXP_SLTCTL, 2, 0x1fff);

@@ -30,10 +30,15 @@ export interface ZpciFunction {
   enabled: boolean;
 }
 
+/** The _OSC control fields acpi_pci_root_add() prints, in its order. */
+export const OSC_ALL = ['PCIeHotplug', 'SHPCHotplug', 'PME', 'AER', 'PCIeCapability', 'LTR', 'DPC'] as const;
+
 export class HostBridge {
   readonly root = new Map<number, PciFunction>();
   /** s390x: the zPCI function this root bus stands for */
   zpci: ZpciFunction | null = null;
+  /** what ACPI _OSC hands the OS ("OS now controls [...]"): native PCIe services */
+  osc: ReadonlySet<string> = new Set(OSC_ALL);
   constructor(
     readonly acpiName: string,
     readonly domain: number,
@@ -64,6 +69,12 @@ export interface Reservation {
 }
 
 export class Machine {
+  /**
+   * x86 interrupt remapping the firmware enabled (set by the builder): it decides what an MSI
+   * message holds. 'amd-vi': an IRTE index in the data, the fixed 0xfee00000 address.
+   */
+  irqRemap: 'amd-vi' | null = null;
+
   constructor(
     readonly name: string,
     readonly hosts: HostBridge[],

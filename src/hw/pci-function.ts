@@ -20,6 +20,8 @@ export class PciFunction {
   errorState = false;
   pmCap = 0;
   pcieCap = 0;
+  /** "dddd:bb:dd.f" where firmware placed the function: a name that survives renumbering */
+  fwBdf = '';
   pcieType = -1;
 
   constructor(
@@ -114,8 +116,42 @@ export class PciFunction {
       } else {
         fullMask |= 0xffffffff00000000n;
       }
-      const inv = ~fullMask & 0xffffffffffffffffn;
-      out.push({ index, base, size: inv + 1n });
+      // the size is the lowest writable address bit (the type bits 3:0 are read-only)
+      const m = fullMask & ~0xfn;
+      out.push({ index, base, size: m & -m });
+    }
+    return out;
+  }
+
+  /**
+   * Every implemented BAR as its registers program it, decode enabled or not: [index, base, size,
+   * I/O or memory]. A BAR is implemented where it has writable address bits.
+   */
+  memoryBarsAll(): Array<{ index: number; base: bigint; size: bigint; io: boolean }> {
+    const out: Array<{ index: number; base: bigint; size: bigint; io: boolean }> = [];
+    const count = this.isBridge() ? 2 : 6;
+    for (let i = 0; i < count; i++) {
+      const index = i;
+      const reg = R.PCI_BASE_ADDRESS_0 + 4 * i;
+      const lo = this.config.read(reg, 4);
+      const mask = this.config.mask(reg, 4);
+      if (mask === 0) continue;
+      if (lo & R.PCI_BASE_ADDRESS_SPACE_IO) {
+        const m = BigInt((mask & R.PCI_BASE_ADDRESS_IO_MASK) >>> 0);
+        out.push({ index, base: BigInt((lo & R.PCI_BASE_ADDRESS_IO_MASK) >>> 0), size: m & -m, io: true });
+        continue;
+      }
+      let base = BigInt((lo & R.PCI_BASE_ADDRESS_MEM_MASK) >>> 0);
+      let fullMask = BigInt(mask) | 0xfn;
+      if ((lo & R.PCI_BASE_ADDRESS_MEM_TYPE_MASK) === R.PCI_BASE_ADDRESS_MEM_TYPE_64) {
+        base |= BigInt(this.config.read(reg + 4, 4)) << 32n;
+        fullMask |= BigInt(this.config.mask(reg + 4, 4)) << 32n;
+        i++;
+      } else {
+        fullMask |= 0xffffffff00000000n;
+      }
+      const m = fullMask & ~0xfn;
+      out.push({ index, base, size: m & -m, io: false });
     }
     return out;
   }

@@ -21,11 +21,14 @@ function busWrite(k: Kernel, bus: PciBus, devfn: number, off: number, width: Wid
   if (k.trace) {
     const fn = k.machine.locate(bus.domain, bus.number, devfn);
     const before = fn ? fn.readConfig(off, width) : undefined;
+    const pre = fn && k.writeObserver ? k.writeObserver.pre(fn) : undefined;
     const reset = k.machine.configWrite(bus.domain, bus.number, devfn, off, width, v);
     const after = fn ? fn.readConfig(off, width) : undefined;
     const e: Parameters<Kernel['record']>[0] = { target: `${bus.name()}:${(devfn >> 3).toString(16).padStart(2, '0')}.${devfn & 7}`, kind: 'cfg-write', offset: off, width, value: v, before, after };
     if (reset) e.reset = true;
+    if (fn?.fwBdf) e.hw = fn.fwBdf;
     k.record(e);
+    if (fn && k.writeObserver) k.writeObserver.post(fn, pre, k.trace[k.trace.length - 1]);
   } else {
     k.machine.configWrite(bus.domain, bus.number, devfn, off, width, v);
   }
@@ -94,3 +97,18 @@ export const pcie_capability_read_dword = (k: Kernel, dev: PciDev, pos: number):
 export const pcie_capability_write_word = (k: Kernel, dev: PciDev, pos: number, v: number): void => {
   if (pcie_capability_reg_implemented(dev, pos)) pci_write_config_word(k, dev, dev.pcieCap + pos, v);
 };
+export const pcie_capability_write_dword = (k: Kernel, dev: PciDev, pos: number, v: number): void => {
+  if (pcie_capability_reg_implemented(dev, pos)) pci_write_config_dword(k, dev, dev.pcieCap + pos, v);
+};
+/** pcie_capability_clear_and_set_word(): read, modify, write back — even when nothing changes. */
+export function pcie_capability_clear_and_set_word(k: Kernel, dev: PciDev, pos: number, clear: number, set: number): void {
+  if (!pcie_capability_reg_implemented(dev, pos)) return;
+  const v = pci_read_config_word(k, dev, dev.pcieCap + pos);
+  pci_write_config_word(k, dev, dev.pcieCap + pos, ((v & ~clear) | set) & 0xffff);
+}
+/** pcie_capability_clear_and_set_dword() */
+export function pcie_capability_clear_and_set_dword(k: Kernel, dev: PciDev, pos: number, clear: number, set: number): void {
+  if (!pcie_capability_reg_implemented(dev, pos)) return;
+  const v = pci_read_config_dword(k, dev, dev.pcieCap + pos);
+  pci_write_config_dword(k, dev, dev.pcieCap + pos, ((v & ~clear) | set) >>> 0);
+}

@@ -11,6 +11,8 @@ export interface Commit {
   backports?: Record<string, { id: string; first: string }>;
   /** author and posting, for unmerged patches */
   posting?: string;
+  /** modelled commits the patch's hunks apply on top of (its diff context) */
+  requires?: string[];
 }
 
 export const C82F63E411F1 = 'c82f63e411f1';
@@ -34,7 +36,12 @@ export const FRESH_INFO_15C5867B0AE6 = '15c5867b0ae6';
 export const RELAXED_MIN_6E460C3D6110 = '6e460c3d6110';
 export const ENABLE_BRIDGE_1CDFFA51ECC4 = '1cdffa51ecc4';
 export const UPSTREAM_SELECT_13016E15D595 = '13016e15d595';
+export const AER_ROOT_ONLY_D8D2B65A940B = 'd8d2b65a940b';
+export const BWCTRL_665745F27487 = '665745f27487';
 export const AVOID_ERROR_SAVE = 'pci-avoid-saving-error-values';
+export const LUO_NO_WRITES = 'pci-luo-no-writes';
+export const LUO_INHERIT_BUSNR = 'pci-luo-inherit-busnr';
+export const LUO_PRESERVE = 'pci-luo-preserve';
 
 export const COMMITS: Record<string, Commit> = {
   [C82F63E411F1]: {
@@ -46,6 +53,16 @@ export const COMMITS: Record<string, Commit> = {
     id: COALESCE_7C3855C423B1,
     title: 'PCI: Coalesce host bridge contiguous apertures',
     mainline: 'v5.16',
+  },
+  [AER_ROOT_ONLY_D8D2B65A940B]: {
+    id: AER_ROOT_ONLY_D8D2B65A940B,
+    title: 'PCI/portdrv: Allow AER service only for Root Ports & RCECs',
+    mainline: 'v6.2',
+  },
+  [BWCTRL_665745F27487]: {
+    id: BWCTRL_665745F27487,
+    title: 'PCI/bwctrl: Re-add BW notification portdrv as PCIe BW controller',
+    mainline: 'v6.13',
   },
   [RESOURCE_NAMES_65F8E0BEAC5A]: {
     id: RESOURCE_NAMES_65F8E0BEAC5A,
@@ -156,6 +173,26 @@ export const COMMITS: Record<string, Commit> = {
     title: 'PCI: Avoid saving error values for config space',
     mainline: null,
     posting: 'Farhan Ali, "[PATCH v4 01/10]" 24 Sep 2025 (v5 3/9, 13 Nov 2025, same diff); not merged',
+  },
+  [LUO_NO_WRITES]: {
+    id: LUO_NO_WRITES,
+    title: 'PCI/LUO: Avoid write to liveupdate devices at boot',
+    mainline: null,
+    posting: 'Chris Li, "[PATCH RFC 20/25]" 28 Jul 2025 (Live Update Orchestrator PCI series); not merged',
+    // its pci_read_bases() hunk guards __pci_size_stdbars()/__pci_size_rom(), the batch sizing
+    requires: [BATCH_BAR_SIZING_4453F360862E],
+  },
+  [LUO_INHERIT_BUSNR]: {
+    id: LUO_INHERIT_BUSNR,
+    title: 'PCI: Inherit bus numbers from previous kernel during Live Update',
+    mainline: null,
+    posting: 'David Matlack, the revision after "[PATCH v2 03/22]" (29 Jan 2026) that logs "Ignoring pci=assign-busses …"; not merged',
+  },
+  [LUO_PRESERVE]: {
+    id: LUO_PRESERVE,
+    title: 'PCI: liveupdate: preserve a device with its upstream bridges, keep bus mastering across kexec',
+    mainline: null,
+    posting: 'David Matlack, "[PATCH v4 06/11] PCI: liveupdate: Auto-preserve upstream bridges across Live Update" and "[PATCH v4 10/11] PCI: liveupdate: Do not disable bus mastering on preserved devices during kexec" (23 Apr 2026); not merged',
   },
   [FIX_909F7BF9B080]: {
     id: FIX_909F7BF9B080,

@@ -8,6 +8,7 @@ import type { KernelVariant } from './releases';
 import { PCI_BRIDGE_RESOURCES, type PciBus, type PciDev, type PciDriver } from './types';
 import { RESOURCE_NAMES_65F8E0BEAC5A } from './commits';
 import { IORESOURCE_IO, IORESOURCE_MEM, Resource } from './resource';
+import type { PciFunction } from '../hw/pci-function';
 
 export interface TraceEntry {
   seq: number;
@@ -21,9 +22,10 @@ export interface TraceEntry {
    * cfg-read / cfg-write: a configuration access; mmio-read: a readl() of a BAR; saved: the
    * kernel changed saved_config_space (no hardware access, recorded because restores use it);
    * platform: firmware changed the function outside any config access (s390 zPCI error state,
-   * CLP disable/enable), `text` says what.
+   * CLP disable/enable), `text` says what; lu-guard: a Live Update guard (pci_lu_adopt()) kept
+   * the kernel from writing, `text` says what it skipped.
    */
-  kind: 'cfg-read' | 'cfg-write' | 'mmio-read' | 'saved' | 'platform';
+  kind: 'cfg-read' | 'cfg-write' | 'mmio-read' | 'saved' | 'platform' | 'lu-guard';
   text?: string;
   offset: number;
   width: 1 | 2 | 4;
@@ -37,6 +39,22 @@ export interface TraceEntry {
   /** mmio-read: the device whose kernel resource covers the address, and who actually answered */
   device?: string;
   decoder?: string | null;
+  /** cfg-write: the hardware function reached, by where firmware placed it (PciFunction.fwBdf) */
+  hw?: string;
+}
+
+/**
+ * Watches every configuration write that reaches a function (the Live Update write audit): `pre`
+ * runs before the write, `post` after it with what `pre` returned.
+ */
+export interface WriteObserver {
+  pre(fn: PciFunction): unknown;
+  post(fn: PciFunction, pre: unknown, e: TraceEntry): void;
+}
+
+/** struct pci_ser as the incoming Live Update data hands it over: the preserved functions. */
+export interface PciSer {
+  devices: Array<{ domain: number; bdf: number; refcount: number }>;
 }
 
 export interface CommandLine {
@@ -85,6 +103,15 @@ export class Kernel {
   vgaDefault: PciDev | null = null;
   /** called after every initcall and event (the scenario runner computes findings there) */
   afterStep: ((label: string) => void) | null = null;
+  /** called at API boundaries inside an event (Kernel.checkpoint()), e.g. after an IRQ is set up */
+  onCheckpoint: ((label: string) => void) | null = null;
+  /** sees every configuration write that reaches a function (tracing runs only) */
+  writeObserver: WriteObserver | null = null;
+  /** Live Update: the incoming data of the previous kernel (liveupdate_flb_get_incoming()), if any */
+  lu: PciSer | null = null;
+  /** kexec_in_progress */
+  kexecInProgress = false;
+  private readonly printedOnce = new Set<string>();
   private readonly work: Array<{ fn: string; run: () => void }> = [];
 
   constructor(
@@ -171,6 +198,17 @@ export class Kernel {
   }
   pr_info(id: MessageId, p?: Params): void {
     this.log.print('', id, p);
+  }
+  /** pr_info_once(), pr_notice_once(): the first time only (a static bool at the call site) */
+  pr_info_once(id: MessageId, p?: Params): void {
+    if (this.printedOnce.has(id)) return;
+    this.printedOnce.add(id);
+    this.log.print('', id, p);
+  }
+
+  /** A point where the simulator looks at kernel-versus-hardware state (see onCheckpoint). */
+  checkpoint(label: string): void {
+    this.onCheckpoint?.(label);
   }
 }
 

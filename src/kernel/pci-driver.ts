@@ -1,7 +1,9 @@
 // drivers/pci/pci-driver.c and the driver core around it: matching (with driver_override),
 // probe, remove, and the runtime PM callbacks that matter for save/restore.
 import { Kernel, traced } from './kernel';
-import { pci_pm_power_up_and_verify_state, pci_restore_state, pci_save_state, pci_set_power_state } from './pci';
+import * as C from './commits';
+import { __pci_set_master, pci_pm_power_up_and_verify_state, pci_restore_state, pci_save_state, pci_set_power_state } from './pci';
+import { pci_liveupdate_outgoing } from './liveupdate';
 import { PCI_D0, PCI_D3hot, PCI_UNKNOWN, PciDev, PciDriver } from './types';
 
 export interface DriverWithIds extends PciDriver {
@@ -71,6 +73,21 @@ export const pci_device_remove = traced('pci_device_remove', (k: Kernel, dev: Pc
   dev.driver = null;
   pm_runtime_put_sync(k, dev); // undo local_pci_probe()
   if (dev.currentState === PCI_D0) dev.currentState = PCI_UNKNOWN;
+});
+
+/**
+ * pci_device_shutdown(): at reboot and kexec. "If this is a kexec reboot, turn off Bus Master bit
+ * on the device to tell it to not continue to do DMA", unless it is in D3cold or an unknown state.
+ * With pci-luo-preserve (David Matlack's v4 10/11, pci_clear_master_for_shutdown()) a device
+ * preserved for the next kernel keeps it, and so do the bridges preserved with it.
+ */
+export const pci_device_shutdown = traced('pci_device_shutdown', (k: Kernel, dev: PciDev): void => {
+  rpm_resume(k, dev); // pm_runtime_resume()
+  dev.driver?.shutdown?.(dev);
+  if (!k.kexecInProgress) return;
+  if (k.has(C.LUO_PRESERVE) && pci_liveupdate_outgoing(dev)) return;
+  if (dev.currentState > PCI_D3hot) return;
+  __pci_set_master(k, dev, false); // pci_clear_master()
 });
 
 /** device_release_driver(): sysfs unbind. */

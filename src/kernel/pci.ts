@@ -10,6 +10,7 @@ import { Kernel, traced } from './kernel';
 import { IORESOURCE_IO, IORESOURCE_MEM, IORESOURCE_PREFETCH, IORESOURCE_UNSET, Resource } from './resource';
 import { pci_update_resource } from './setup-res';
 import { pci_restore_iov_state } from './iov';
+import { pci_lu_adopt } from './liveupdate';
 import {
   PCI_BRIDGE_RESOURCES, PCI_D0, PCI_D3cold, PCI_D3hot, PCI_IOV_RESOURCES, PCI_ROM_RESOURCE, PCI_UNKNOWN, PciBus, PciDev,
   pci_power_name,
@@ -85,7 +86,8 @@ const pci_pme_active = traced('pci_pme_active', (k: Kernel, dev: PciDev, enable:
   let pmcsr = pci_read_config_word(k, dev, dev.pmCap + R.PCI_PM_CTRL);
   pmcsr |= R.PCI_PM_CTRL_PME_STATUS | R.PCI_PM_CTRL_PME_ENABLE;
   if (!enable) pmcsr &= ~R.PCI_PM_CTRL_PME_ENABLE;
-  pci_write_config_word(k, dev, dev.pmCap + R.PCI_PM_CTRL, pmcsr);
+  if (!pci_lu_adopt(k, dev, { what: 'PMCSR PME_En/PME_Status', off: dev.pmCap + R.PCI_PM_CTRL, width: 2, value: pmcsr }))
+    pci_write_config_word(k, dev, dev.pmCap + R.PCI_PM_CTRL, pmcsr);
   k.pci_info(dev, 'pme_active', { what: enable ? 'enabled' : 'disabled' });
 });
 
@@ -145,7 +147,8 @@ export const pci_power_up = traced('pci_power_up', (k: Kernel, dev: PciDev): num
   const needRestore = (state === PCI_D3hot || dev.currentState >= PCI_D3hot) && !(pmcsr & R.PCI_PM_CTRL_NO_SOFT_RESET);
   if (state !== PCI_D0) {
     // Force the entire word to 0: PowerState D0, PME_En off, PME_Status untouched.
-    pci_write_config_word(k, dev, dev.pmCap + R.PCI_PM_CTRL, 0);
+    if (!pci_lu_adopt(k, dev, { what: 'PMCSR = 0 (to D0)', off: dev.pmCap + R.PCI_PM_CTRL, width: 2, value: 0 }))
+      pci_write_config_word(k, dev, dev.pmCap + R.PCI_PM_CTRL, 0);
     if (state === PCI_D3hot) k.clock.advance(dev.d3hotDelay * 1000); // pci_dev_d3_sleep()
     else if (state === 2) k.clock.advance(200);
   }
@@ -189,7 +192,9 @@ const pci_set_low_power_state = traced('pci_set_low_power_state', (k: Kernel, de
     return -5;
   }
   pmcsr = (pmcsr & ~R.PCI_PM_CTRL_STATE_MASK) | state;
-  pci_write_config_word(k, dev, dev.pmCap + R.PCI_PM_CTRL, pmcsr);
+  // pci-luo-no-writes: the state is then read back, so a preserved device "refuses" the change
+  if (!pci_lu_adopt(k, dev, { what: `PMCSR PowerState ${pci_power_name(state)}`, off: dev.pmCap + R.PCI_PM_CTRL, width: 2, value: pmcsr }))
+    pci_write_config_word(k, dev, dev.pmCap + R.PCI_PM_CTRL, pmcsr);
   if (state === PCI_D3hot) k.clock.advance(dev.d3hotDelay * 1000);
   pmcsr = pci_read_config_word(k, dev, dev.pmCap + R.PCI_PM_CTRL);
   dev.currentState = pmcsr & R.PCI_PM_CTRL_STATE_MASK;
@@ -371,7 +376,8 @@ export const pci_enable_device = traced('pci_enable_device', (k: Kernel, dev: Pc
   const pin = pci_bus_read_config_byte(k, dev.bus, dev.devfn, R.PCI_INTERRUPT_PIN);
   if (pin) {
     const cmd = pci_read_config_word(k, dev, R.PCI_COMMAND);
-    if (cmd & R.PCI_COMMAND_INTX_DISABLE) pci_write_config_word(k, dev, R.PCI_COMMAND, cmd & ~R.PCI_COMMAND_INTX_DISABLE);
+    if (!pci_lu_adopt(k, dev, cmd & R.PCI_COMMAND_INTX_DISABLE && { what: 'COMMAND INTx Disable clear', off: R.PCI_COMMAND, width: 2, value: cmd & ~R.PCI_COMMAND_INTX_DISABLE }) && cmd & R.PCI_COMMAND_INTX_DISABLE)
+      pci_write_config_word(k, dev, R.PCI_COMMAND, cmd & ~R.PCI_COMMAND_INTX_DISABLE);
   }
   return 0;
 });
@@ -380,7 +386,8 @@ export const pci_enable_device = traced('pci_enable_device', (k: Kernel, dev: Pc
 export const pci_disable_device = traced('pci_disable_device', (k: Kernel, dev: PciDev): void => {
   if (dev.enableCnt <= 0 || --dev.enableCnt > 0) return;
   const cmd = pci_read_config_word(k, dev, R.PCI_COMMAND);
-  if (cmd & R.PCI_COMMAND_MASTER) pci_write_config_word(k, dev, R.PCI_COMMAND, cmd & ~R.PCI_COMMAND_MASTER);
+  if (cmd & R.PCI_COMMAND_MASTER && !pci_lu_adopt(k, dev, { what: 'COMMAND Bus Master clear', off: R.PCI_COMMAND, width: 2, value: cmd & ~R.PCI_COMMAND_MASTER }))
+    pci_write_config_word(k, dev, R.PCI_COMMAND, cmd & ~R.PCI_COMMAND_MASTER);
   dev.isBusmaster = false;
 });
 
@@ -390,9 +397,19 @@ export const __pci_set_master = traced('__pci_set_master', (k: Kernel, dev: PciD
   const cmd = enable ? old | R.PCI_COMMAND_MASTER : old & ~R.PCI_COMMAND_MASTER;
   if (cmd !== old) {
     k.pci_info(dev, 'bus_master', { what: enable ? 'enabling' : 'disabling' });
-    pci_write_config_word(k, dev, R.PCI_COMMAND, cmd);
+    if (!pci_lu_adopt(k, dev, { what: `COMMAND Bus Master ${enable ? 'set' : 'clear'}`, off: R.PCI_COMMAND, width: 2, value: cmd }))
+      pci_write_config_word(k, dev, R.PCI_COMMAND, cmd);
   }
   dev.isBusmaster = enable;
+});
+
+/** pci_intx(): INTx Disable follows `enable`; nothing is written when it already does. */
+export const pci_intx = traced('pci_intx', (k: Kernel, dev: PciDev, enable: boolean): void => {
+  const old = pci_read_config_word(k, dev, R.PCI_COMMAND);
+  const cmd = enable ? old & ~R.PCI_COMMAND_INTX_DISABLE : old | R.PCI_COMMAND_INTX_DISABLE;
+  if (cmd === old) return;
+  if (!pci_lu_adopt(k, dev, { what: `COMMAND INTx Disable ${enable ? 'clear' : 'set'}`, off: R.PCI_COMMAND, width: 2, value: cmd }))
+    pci_write_config_word(k, dev, R.PCI_COMMAND, cmd);
 });
 
 // ---- reset ------------------------------------------------------------------------------------
@@ -442,10 +459,12 @@ const pci_pm_reset = traced('pci_pm_reset', (k: Kernel, dev: PciDev, probe: bool
   if (probe) return 0;
   if (dev.currentState !== PCI_D0) return -22;
   csr = (csr & ~R.PCI_PM_CTRL_STATE_MASK) | PCI_D3hot;
-  pci_write_config_word(k, dev, dev.pmCap + R.PCI_PM_CTRL, csr);
+  if (!pci_lu_adopt(k, dev, { what: 'PMCSR D3hot (PM reset)', off: dev.pmCap + R.PCI_PM_CTRL, width: 2, value: csr }))
+    pci_write_config_word(k, dev, dev.pmCap + R.PCI_PM_CTRL, csr);
   k.clock.advance(dev.d3hotDelay * 1000);
   csr = (csr & ~R.PCI_PM_CTRL_STATE_MASK) | PCI_D0;
-  pci_write_config_word(k, dev, dev.pmCap + R.PCI_PM_CTRL, csr);
+  if (!pci_lu_adopt(k, dev, { what: 'PMCSR D0 (PM reset)', off: dev.pmCap + R.PCI_PM_CTRL, width: 2, value: csr }))
+    pci_write_config_word(k, dev, dev.pmCap + R.PCI_PM_CTRL, csr);
   k.clock.advance(dev.d3hotDelay * 1000);
   return pci_dev_wait(k, dev, 'PM D3hot->D0', PCIE_RESET_READY_POLL_MS);
 });
@@ -506,7 +525,9 @@ const pci_dev_save_and_disable = traced('pci_dev_save_and_disable', (k: Kernel, 
   if (dev.driver && !dev.driver.hasResetPrepare) k.pci_info(dev, 'resetting');
   pci_set_power_state(k, dev, PCI_D0);
   pci_save_state(k, dev);
-  pci_write_config_word(k, dev, R.PCI_COMMAND, R.PCI_COMMAND_INTX_DISABLE);
+  // "Disable the device by clearing the Command register, except for INTx-disable"
+  if (!pci_lu_adopt(k, dev, { what: 'COMMAND = INTx Disable', off: R.PCI_COMMAND, width: 2, value: R.PCI_COMMAND_INTX_DISABLE }))
+    pci_write_config_word(k, dev, R.PCI_COMMAND, R.PCI_COMMAND_INTX_DISABLE);
 });
 
 const pci_dev_restore = traced('pci_dev_restore', (k: Kernel, dev: PciDev): void => {

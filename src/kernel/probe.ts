@@ -13,7 +13,7 @@ import {
   IORESOURCE_BUS, IORESOURCE_IO, IORESOURCE_MEM, IORESOURCE_MEM_64, IORESOURCE_PREFETCH, IORESOURCE_READONLY,
   IORESOURCE_ROM_ENABLE, IORESOURCE_SIZEALIGN, IORESOURCE_UNSET, IORESOURCE_WINDOW, Resource, request_resource_conflict,
 } from './resource';
-import { PCI_BRIDGE_RESOURCES, PCI_ROM_RESOURCE, PCI_STD_NUM_BARS, PCI_UNKNOWN, PciBus, PciDev } from './types';
+import { PCI_BRIDGE_RESOURCES, PCI_D0, PCI_ROM_RESOURCE, PCI_STD_NUM_BARS, PCI_UNKNOWN, PciBus, PciDev } from './types';
 import { NotModelledError } from './setup-bus';
 import { pcibios_fixup_bus } from './arch/x86/i386';
 import { pci_fixup_video } from './arch/x86/fixup';
@@ -21,6 +21,9 @@ import type { HostBridge } from '../hw/machine';
 import { pci_iov_bus_range, pci_iov_init } from './iov';
 import { pcibios_device_add } from './arch/s390/pci';
 import { s390_reset_slot } from './hotplug/s390_pci_hpc';
+import { pci_liveupdate_incoming_nr_devices, pci_liveupdate_setup_device, pci_lu_adopt } from './liveupdate';
+import { pci_msi_init, pci_msix_init } from './msi/pcidev_msi';
+import { pci_aer_init } from './pcie/aer';
 
 const PCI_COMMAND_DECODE_ENABLE = R.PCI_COMMAND_MEMORY | R.PCI_COMMAND_IO;
 /** x86 IO_SPACE_LIMIT */
@@ -112,6 +115,7 @@ const pci_scan_single_device = traced('pci_scan_single_device', (k: Kernel, bus:
   const dev = new PciDev(bus, devfn);
   dev.vendor = l & 0xffff;
   dev.device = l >>> 16;
+  pci_liveupdate_setup_device(k, dev);
   if (!pci_setup_device(k, dev)) return null;
   pci_device_add(k, dev, bus);
   return dev;
@@ -146,7 +150,8 @@ export const pci_setup_device = traced('pci_setup_device', (k: Kernel, dev: PciD
   dev.revision = cls & 0xff;
   dev.class = cls >>> 8;
   dev.cfgSize = pci_cfg_space_size(k, dev);
-  dev.currentState = PCI_UNKNOWN;
+  // pci-luo-no-writes: "dev->current_state = 0; /* FIXME */" for a preserved device
+  dev.currentState = pci_lu_adopt(k, dev) ? PCI_D0 : PCI_UNKNOWN;
   if (k.has(C.PORT_TYPE_35259FF188E0))
     k.pci_info(dev, 'dev_discovered_type', { vendor: dev.vendor, device: dev.device, hdr: dev.hdrType, class: dev.class, type: pci_type_str(dev) });
   else k.pci_info(dev, 'dev_discovered', { vendor: dev.vendor, device: dev.device, hdr: dev.hdrType, class: dev.class });
@@ -317,13 +322,20 @@ export const pci_read_bases = traced('pci_read_bases', (k: Kernel, dev: PciDev, 
   if (k.has(C.BATCH_BAR_SIZING_4453F360862E)) {
     // "No printks while decoding is disabled!"
     let origCmd = 0;
-    if (!dev.mmioAlwaysOn) {
+    if (!pci_lu_adopt(k, dev) && !dev.mmioAlwaysOn) {
       origCmd = pci_read_config_word(k, dev, R.PCI_COMMAND);
       if (origCmd & PCI_COMMAND_DECODE_ENABLE) pci_write_config_word(k, dev, R.PCI_COMMAND, origCmd & ~PCI_COMMAND_DECODE_ENABLE);
     }
-    const std = __pci_size_bars(k, dev, howmany, R.PCI_BASE_ADDRESS_0, false);
-    const romSize = rom ? __pci_size_bars(k, dev, 1, rom, true) : [];
-    if (!dev.mmioAlwaysOn && origCmd & PCI_COMMAND_DECODE_ENABLE) pci_write_config_word(k, dev, R.PCI_COMMAND, origCmd);
+    // pci-luo-no-writes skips the sizing and leaves the size array unfilled: stack garbage in C,
+    // zeros under CONFIG_INIT_STACK_ALL_ZERO (the default with compilers that support it), and
+    // zero sizes leave every BAR without a resource.
+    let std: number[] = new Array<number>(howmany).fill(0);
+    let romSize: number[] = [0];
+    if (!pci_lu_adopt(k, dev, { what: 'BAR sizing (decode off, all-ones to each BAR and the ROM, originals back, decode on)' })) {
+      std = __pci_size_bars(k, dev, howmany, R.PCI_BASE_ADDRESS_0, false);
+      romSize = rom ? __pci_size_bars(k, dev, 1, rom, true) : [];
+    }
+    if (!pci_lu_adopt(k, dev) && !dev.mmioAlwaysOn && origCmd & PCI_COMMAND_DECODE_ENABLE) pci_write_config_word(k, dev, R.PCI_COMMAND, origCmd);
     for (let pos = 0; pos < howmany; pos++) {
       pos += __pci_read_base(k, dev, 'unknown', dev.resource[pos], R.PCI_BASE_ADDRESS_0 + (pos << 2), std.slice(pos, pos + 2));
     }
@@ -477,6 +489,7 @@ const pci_configure_extended_tags = traced('pci_configure_extended_tags', (k: Ke
   const cap = pcie_capability_read_dword(k, dev, R.PCI_EXP_DEVCAP);
   if (!(cap & R.PCI_EXP_DEVCAP_EXT_TAG)) return;
   const ctl = pcie_capability_read_word(k, dev, R.PCI_EXP_DEVCTL);
+  if (pci_lu_adopt(k, dev, !(ctl & R.PCI_EXP_DEVCTL_EXT_TAG) && { what: 'DEVCTL Extended Tag Field Enable', off: dev.pcieCap + R.PCI_EXP_DEVCTL, width: 2, value: ctl | R.PCI_EXP_DEVCTL_EXT_TAG })) return;
   if (!(ctl & R.PCI_EXP_DEVCTL_EXT_TAG)) {
     k.pci_info(dev, 'ext_tags_enabling');
     // pcie_capability_set_word(): read-modify-write
@@ -489,7 +502,8 @@ const pci_configure_extended_tags = traced('pci_configure_extended_tags', (k: Ke
 const pci_configure_serr = traced('pci_configure_serr', (k: Kernel, dev: PciDev): void => {
   if (dev.hdrType !== R.PCI_HEADER_TYPE_BRIDGE) return;
   const control = pci_read_config_word(k, dev, R.PCI_BRIDGE_CONTROL);
-  if (!(control & R.PCI_BRIDGE_CTL_SERR)) pci_write_config_word(k, dev, R.PCI_BRIDGE_CONTROL, control | R.PCI_BRIDGE_CTL_SERR);
+  if (!pci_lu_adopt(k, dev, !(control & R.PCI_BRIDGE_CTL_SERR) && { what: 'Bridge Control SERR# enable', off: R.PCI_BRIDGE_CONTROL, width: 2, value: control | R.PCI_BRIDGE_CTL_SERR }) && !(control & R.PCI_BRIDGE_CTL_SERR))
+    pci_write_config_word(k, dev, R.PCI_BRIDGE_CONTROL, control | R.PCI_BRIDGE_CTL_SERR);
 });
 
 const pci_configure_device = traced('pci_configure_device', (k: Kernel, dev: PciDev): void => {
@@ -504,8 +518,11 @@ const pci_fixup_header = traced('pci_fixup_header', (k: Kernel, dev: PciDev): vo
 
 /** pci_init_capabilities(): the parts modelled, in the kernel's order. */
 const pci_init_capabilities = traced('pci_init_capabilities', (k: Kernel, dev: PciDev): void => {
+  pci_msi_init(k, dev); // Disable MSI
+  pci_msix_init(k, dev); // Disable MSI-X
   pci_pm_init(k, dev);
   pci_iov_init(k, dev);
+  pci_aer_init(k, dev);
   pci_init_reset_methods(k, dev);
 });
 
@@ -589,12 +606,33 @@ function pci_bus_update_busn_res_end(k: Kernel, b: PciBus, busMax: number): numb
   return ok ? 0 : -16;
 }
 
+/** pcibios_assign_all_busses() (x86): pci=assign-busses sets PCI_ASSIGN_ALL_BUSSES in pci_probe. */
+function pcibios_assign_all_busses(k: Kernel): boolean {
+  return k.cmdline.assignBusses === true;
+}
+
+/**
+ * pci_assign_all_busses() (David Matlack, pci-luo-inherit-busnr, the revision after v2): during a
+ * Live Update with preserved devices, pci=assign-busses is ignored, once said, and the bus numbers
+ * the previous kernel left are inherited.
+ */
+function pci_assign_all_busses(k: Kernel): boolean {
+  if (!pcibios_assign_all_busses(k)) return false;
+  if (pci_liveupdate_incoming_nr_devices(k)) {
+    k.pr_info_once('lu_ignore_assign_busses');
+    return false;
+  }
+  return true;
+}
+
 /**
  * pci_scan_bridge_extend(): firmware-configured bridges are scanned in pass 0; with
  * pci=assign-busses (or a broken configuration) pass 0 clears the bus numbers and pass 1 numbers
  * the bridges depth first, each child bus first reaching to its parent's end and then shrunk.
  */
 export const pci_scan_bridge_extend = traced('pci_scan_bridge_extend', (k: Kernel, bus: PciBus, dev: PciDev, max: number, availableBuses: number, pass: number): number => {
+  // pci-luo-inherit-busnr computes it once at entry, for both of its uses
+  const assignAll = k.has(C.LUO_INHERIT_BUSNR) ? pci_assign_all_busses(k) : pcibios_assign_all_busses(k);
   const isCardbus = dev.hdrType === R.PCI_HEADER_TYPE_CARDBUS;
   let buses = pci_read_config_dword(k, dev, R.PCI_PRIMARY_BUS);
   let primary = buses & 0xff;
@@ -612,12 +650,13 @@ export const pci_scan_bridge_extend = traced('pci_scan_bridge_extend', (k: Kerne
   }
   // Disable Master-Abort Mode during probing.
   const bctl = pci_read_config_word(k, dev, R.PCI_BRIDGE_CONTROL);
-  pci_write_config_word(k, dev, R.PCI_BRIDGE_CONTROL, bctl & ~R.PCI_BRIDGE_CTL_MASTER_ABORT);
-  const assignAll = k.cmdline.assignBusses === true; // pcibios_assign_all_busses()
+  if (!pci_lu_adopt(k, dev, { what: 'Bridge Control Master-Abort Mode clear', off: R.PCI_BRIDGE_CONTROL, width: 2, value: bctl & ~R.PCI_BRIDGE_CTL_MASTER_ABORT }))
+    pci_write_config_word(k, dev, R.PCI_BRIDGE_CONTROL, bctl & ~R.PCI_BRIDGE_CTL_MASTER_ABORT);
   let child: PciBus | undefined;
   if ((secondary || subordinate) && !assignAll && !isCardbus && !broken) {
     // Bus already configured by firmware: process it in the first pass and just note it.
     if (pass) return out();
+    // pci-luo-no-writes adds `if (pci_lu_adopt(dev)) { /* Verify bus number here */ }`: empty.
     child = bus.children.find((c) => c.number === secondary);
     if (!child) {
       child = pci_add_new_bus(k, bus, dev, secondary);
@@ -660,7 +699,10 @@ export const pci_scan_bridge_extend = traced('pci_scan_bridge_extend', (k: Kerne
   return out();
 
   function out(): number {
-    pci_write_config_word(k, dev, R.PCI_BRIDGE_CONTROL, bctl);
+    // Clear errors in the Secondary Status Register
+    pci_write_config_word(k, dev, R.PCI_SEC_STATUS, 0xffff);
+    if (!pci_lu_adopt(k, dev, { what: 'Bridge Control restore', off: R.PCI_BRIDGE_CONTROL, width: 2, value: bctl }))
+      pci_write_config_word(k, dev, R.PCI_BRIDGE_CONTROL, bctl);
     return max;
   }
 });

@@ -10,9 +10,10 @@ export interface Release {
 }
 
 const V516 = [C.C82F63E411F1, C.COALESCE_7C3855C423B1];
-const V68 = [...V516, C.RESOURCE_NAMES_65F8E0BEAC5A, C.PORT_TYPE_35259FF188E0, C.WINDOW_LOG_6F32099A9172];
+const V62 = [...V516, C.AER_ROOT_ONLY_D8D2B65A940B];
+const V68 = [...V62, C.RESOURCE_NAMES_65F8E0BEAC5A, C.PORT_TYPE_35259FF188E0, C.WINDOW_LOG_6F32099A9172];
 const V611 = [...V68, C.RELAXED_TAIL_566F1DD52816];
-const V614 = [...V611, C.BATCH_BAR_SIZING_4453F360862E];
+const V614 = [...V611, C.BWCTRL_665745F27487, C.BATCH_BAR_SIZING_4453F360862E];
 const V615 = [...V614, C.RELAXED_SIZE1_67F9085596EE, C.OPTIONAL_RES_2499F5348431, C.NEXT_ROUND_CA9097F9CE03];
 const V618 = [
   ...V615, C.WINDOW_STATE_8278C6914306, C.RELEASE_3BAEAE36039A, C.SELECT_WINDOW_AE88D0B9C57F, C.FRESH_INFO_15C5867B0AE6,
@@ -22,7 +23,7 @@ const V618 = [
 export const RELEASES: Release[] = [
   // Generic mainline releases, for replaying logs of machines from bug reports.
   { name: 'v5.15', branch: 'mainline', commits: [C.C82F63E411F1], description: 'mainline v5.10–v5.15: as v6.7, and contiguous host bridge windows are not yet merged' },
-  { name: 'v6.7', branch: 'mainline', commits: [...V516], description: 'mainline before the v6.8 log rework ("reg 0x10:", "BAR 0: assigned [...]")' },
+  { name: 'v6.7', branch: 'mainline', commits: [...V62], description: 'mainline before the v6.8 log rework ("reg 0x10:", "BAR 0: assigned [...]")' },
   { name: 'v6.8', branch: 'mainline', commits: [...V68], description: 'mainline v6.8: resource names, port type, bridge windows logged at enumeration' },
   { name: 'v6.9', branch: 'mainline', commits: [...V68], description: 'mainline v6.9' },
   { name: 'v6.12', branch: 'linux-6.12.y', commits: [...V611], description: 'v6.12 before the a2f1e22390ac backport (6.12.0–6.12.69)' },
@@ -79,6 +80,13 @@ export function parseKernel(spec: string): KernelVariant {
     if (sign === '+') commits.add(c.id);
     else commits.delete(c.id);
     rest = body.slice(ref.length);
+  }
+  for (const id of commits) {
+    const missing = (C.COMMITS[id]?.requires ?? []).filter((r) => !commits.has(r));
+    if (missing.length)
+      throw new KernelSpecError(
+        `Kernel "${spec}": ${id} applies on top of ${missing.map((r) => `${r} ("${C.COMMITS[r].title}", ${C.COMMITS[r].mainline})`).join(', ')}, which ${base.name} does not have`,
+      );
   }
   return { name: spec, release: base, commits };
 }

@@ -16,6 +16,7 @@ import { arch_remove_reservations } from './arch/x86/i386';
 import { pci_assign_resource, pci_reassign_resource, pci_release_resource, pci_resource_alignment } from './setup-res';
 import { PCI_BRIDGE_RESOURCES, PCI_NUM_RESOURCES, PCI_ROM_RESOURCE, PciBus, PciDev } from './types';
 import { iov_resources_unassigned, pci_resource_is_iov } from './iov';
+import { pci_lu_adopt } from './liveupdate';
 
 export class NotModelledError extends Error {
   override name = 'NotModelledError';
@@ -356,6 +357,8 @@ const pci_setup_bridge_io = traced('pci_setup_bridge_io', (k: Kernel, bridge: Pc
     upper16 = 0;
     l = 0x00f0;
   }
+  // pci-luo-no-writes returns here, after the window line has been logged
+  if (pci_lu_adopt(k, bridge, { what: 'I/O window (PCI_IO_BASE_UPPER16, PCI_IO_BASE, PCI_IO_BASE_UPPER16)', off: R.PCI_IO_BASE, width: 2, value: l })) return;
   // Temporarily disable the I/O range before updating PCI_IO_BASE.
   pci_write_config_dword(k, bridge, R.PCI_IO_BASE_UPPER16, 0x0000ffff);
   pci_write_config_word(k, bridge, R.PCI_IO_BASE, l);
@@ -372,6 +375,7 @@ const pci_setup_bridge_mmio = traced('pci_setup_bridge_mmio', (k: Kernel, bridge
   } else {
     l = 0x0000fff0;
   }
+  if (pci_lu_adopt(k, bridge, { what: 'memory window (PCI_MEMORY_BASE)', off: R.PCI_MEMORY_BASE, width: 4, value: l })) return;
   pci_write_config_dword(k, bridge, R.PCI_MEMORY_BASE, l);
 });
 
@@ -391,6 +395,8 @@ const pci_setup_bridge_mmio_pref = traced('pci_setup_bridge_mmio_pref', (k: Kern
   } else {
     l = 0x0000fff0;
   }
+  // pci-luo-no-writes returns here: after the PCI_PREF_LIMIT_UPPER32 = 0 above, which stays
+  if (pci_lu_adopt(k, bridge, { what: 'prefetchable window (PCI_PREF_MEMORY_BASE, PCI_PREF_BASE_UPPER32, PCI_PREF_LIMIT_UPPER32)', off: R.PCI_PREF_MEMORY_BASE, width: 4, value: l })) return;
   pci_write_config_dword(k, bridge, R.PCI_PREF_MEMORY_BASE, l);
   pci_write_config_dword(k, bridge, R.PCI_PREF_BASE_UPPER32, bu);
   pci_write_config_dword(k, bridge, R.PCI_PREF_LIMIT_UPPER32, lu);
@@ -403,7 +409,8 @@ const __pci_setup_bridge = traced('__pci_setup_bridge', (k: Kernel, bus: PciBus,
   if (type & IORESOURCE_IO) pci_setup_bridge_io(k, bridge);
   if (type & IORESOURCE_MEM) pci_setup_bridge_mmio(k, bridge);
   if (type & IORESOURCE_PREFETCH) pci_setup_bridge_mmio_pref(k, bridge);
-  pci_write_config_word(k, bridge, R.PCI_BRIDGE_CONTROL, bus.bridgeCtl);
+  if (!pci_lu_adopt(k, bridge, { what: 'Bridge Control', off: R.PCI_BRIDGE_CONTROL, width: 2, value: bus.bridgeCtl }))
+    pci_write_config_word(k, bridge, R.PCI_BRIDGE_CONTROL, bus.bridgeCtl);
 });
 
 export const pci_setup_bridge = traced('pci_setup_bridge', (k: Kernel, bus: PciBus): void => {

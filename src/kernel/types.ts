@@ -16,10 +16,28 @@ export function pci_power_name(state: number): string {
   return POWER_NAMES[state + 1] ?? 'unknown';
 }
 
+/** struct msi_desc, the MSI (not MSI-X) parts (include/linux/msi.h) */
+export interface MsiDesc {
+  nvecUsed: number;
+  is64: boolean;
+  /** msi_attrib.can_mask: Per-Vector Masking Capable */
+  canMask: boolean;
+  /** msi_attrib.multi_cap, msi_attrib.multiple: log2 of vectors capable / enabled */
+  multiCap: number;
+  multiple: number;
+  maskPos: number;
+  /** desc->pci.msi_mask: the mask bits as the kernel last set them (its cache of the register) */
+  msiMask: number;
+  /** desc->msg: the message the kernel composed and believes programmed */
+  msg: { addressLo: number; addressHi: number; data: number } | null;
+}
+
 export interface PciDriver {
   name: string;
   probe(dev: PciDev): number;
   remove?(dev: PciDev): void;
+  /** .shutdown, at reboot and kexec */
+  shutdown?(dev: PciDev): void;
   /** vfio-pci style runtime PM callbacks (dev_pm_ops) */
   runtimeSuspend?(dev: PciDev): number;
   runtimeResume?(dev: PciDev): number;
@@ -112,6 +130,23 @@ export class PciDev {
   readonly fwAddr = new Map<number, bigint>();
   /** driver private data (vfio-pci's vdev, ddbridge's dev) */
   driverData: unknown = null;
+  /** dev->msi_cap, dev->msix_cap: set by pci_msi_init() / pci_msix_init() */
+  msiCap = 0;
+  msixCap = 0;
+  /** dev->msi_enabled, dev->msix_enabled: what the kernel believes */
+  msiEnabled = false;
+  msixEnabled = false;
+  noMsi64 = false;
+  /** the device's MSI descriptor (msi_desc), once msi_capability_init() has set one up */
+  msiDesc: MsiDesc | null = null;
+  /** the device's interrupt (vector 0) has been started by a first request_irq() */
+  irqStarted = false;
+  /** dev->aer_cap: set by pci_aer_init() */
+  aerCap = 0;
+  /** Live Update: preserved by the previous kernel (dev->dev.lu.requested in Chris Li's RFC) */
+  luIncoming = false;
+  /** Live Update: preserved for the next kernel, with a reference per preserved device below (dev->liveupdate_outgoing) */
+  luOutgoing = 0;
 
   constructor(
     readonly bus: PciBus,

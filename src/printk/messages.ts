@@ -257,6 +257,16 @@ export const MESSAGES = {
     modern: 'reset done', args: () => [] },
   reset_via: { fn: '__pci_reset_function_locked', file: 'drivers/pci/pci.c', level: KERN_DEBUG, dyndbg: true,
     modern: 'reset via %s', args: (p) => [p.method as string] },
+  // Live Update (unmerged series, spec kernel-pci.md §H). pci_info() is dev_printk(): the
+  // "PCI: liveupdate: " pr_fmt of drivers/pci/liveupdate.c does not apply to it.
+  lu_will_preserve: { fn: 'pci_liveupdate_preserve_device', file: 'drivers/pci/liveupdate.c', level: KERN_INFO,
+    modern: 'Device will be preserved across next Live Update', args: () => [] },
+  // David Matlack's pci_assign_all_busses() (probe.c has no pr_fmt)
+  lu_ignore_assign_busses: { fn: 'pci_assign_all_busses', file: 'drivers/pci/probe.c', level: KERN_INFO,
+    modern: 'Ignoring pci=assign-busses and inheriting bus numbers during Live Update', args: () => [] },
+  // kernel/kexec_core.c, pr_fmt KBUILD_MODNAME ": "
+  kexec_starting: { fn: 'kernel_kexec', file: 'kernel/kexec_core.c', level: KERN_NOTICE,
+    modern: 'kexec_core: Starting new kernel', args: () => [] },
   // drivers/media/pci/ddbridge/ddbridge-main.c
   ddb_detected: { fn: 'ddb_probe', file: 'drivers/media/pci/ddbridge/ddbridge-main.c', level: KERN_INFO,
     modern: 'detected %s', args: (p) => [p.what as string] },

@@ -120,6 +120,7 @@ export function deviceFromDump(d: DumpDevice, sizes: BarSizes, file: string): De
         hotplug: (flags & R.PCI_EXP_FLAGS_SLOT) !== 0 && (sltcap & R.PCI_EXP_SLTCAP_HPC) !== 0,
         mpss, mps: Math.min(mpss, 128 << ((devctl >> 5) & 7)), ext_tag: (devcap & R.PCI_EXP_DEVCAP_EXT_TAG) !== 0,
         ext_tag_enabled: (devctl & R.PCI_EXP_DEVCTL_EXT_TAG) !== 0, flr: (devcap & R.PCI_EXP_DEVCAP_FLR) !== 0,
+        lbnc: (rd32(b, at + R.PCI_EXP_LNKCAP) & R.PCI_EXP_LNKCAP_LBNC) !== 0,
       };
     }
   }
@@ -142,8 +143,19 @@ export function deviceFromDump(d: DumpDevice, sizes: BarSizes, file: string): De
     class: rd32(b, 8) >>> 8, revision: rd8(b, 8), header: hdr as 0 | 1, multifunction: (rd8(b, R.PCI_HEADER_TYPE) & 0x80) !== 0,
     command: rd16(b, R.PCI_COMMAND), status: 0, interrupt_pin: rd8(b, R.PCI_INTERRUPT_PIN), interrupt_line: rd8(b, R.PCI_INTERRUPT_LINE),
     cache_line_size: rd8(b, R.PCI_CACHE_LINE_SIZE), bars, ...(rom ? { rom } : {}), ...(bridge ? { bridge } : {}),
-    ...(pm ? { pm } : {}), ...(pcie ? { pcie } : {}), ext_caps: [], notes: [`from ${where}`],
+    ...(pm ? { pm } : {}), ...(pcie ? { pcie } : {}), ext_caps: qemuExtCaps(rd16(b, 0), rd16(b, 2)), notes: [`from ${where}`],
   };
+}
+
+/**
+ * pci=earlydump shows 256 bytes: the extended capabilities are not in the input. QEMU's PCIe
+ * ports always have AER at 0x100 (pcie_aer_init() in hw/pci-bridge/gen_pcie_root_port.c,
+ * xio3130_upstream.c, xio3130_downstream.c, ioh3420.c), as the captures' expected config.lspci
+ * shows ("100: 01 00 02 00"); portdrv's AER service depends on it.
+ */
+function qemuExtCaps(vendor: number, device: number): DeviceFixture['ext_caps'] {
+  const aer = [[0x1b36, 0x000c], [0x104c, 0x8232], [0x104c, 0x8233], [0x8086, 0x3420]].some(([v, d]) => v === vendor && d === device);
+  return aer ? [{ offset: 0x100, id: R.PCI_EXT_CAP_ID_ERR, version: 2, size: 0x48 }] : [];
 }
 
 /** The machine of a capture: every dumped function, firmware bytes exactly as dumped. */

@@ -1,6 +1,6 @@
 // Plain-text and JSON renderings of a run. No colour here: the CLI adds it.
 import { renderLog, RenderOptions } from '../printk/log';
-import type { RunResult } from '../scenario/run';
+import type { RunResult, Verdict } from '../scenario/run';
 import { findScenario } from '../scenario/scenarios';
 import { lspciXxxx } from './lspci';
 
@@ -11,7 +11,7 @@ export function hex32(v: number): string {
 export interface RunJson {
   scenario: string;
   kernel: string;
-  verdict: 'broken' | 'working' | 'incomplete';
+  verdict: Verdict;
   reasons: string[];
   dmesg: string[];
   guest: string[];

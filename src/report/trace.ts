@@ -14,7 +14,7 @@ const hexw = (v: number, width: number) => '0x' + (v >>> 0).toString(16).padStar
 export function filterTrace(trace: readonly TraceEntry[], f: TraceFilter): TraceEntry[] {
   return trace.filter((t) => {
     if (f.device && t.target !== f.device && t.device !== f.device) return false;
-    if (f.writes && t.kind !== 'cfg-write' && t.kind !== 'saved' && t.kind !== 'platform') return false;
+    if (f.writes && t.kind !== 'cfg-write' && t.kind !== 'saved' && t.kind !== 'platform' && t.kind !== 'lu-guard') return false;
     if (f.offset !== undefined) {
       if (t.kind === 'mmio-read') return false;
       if (t.kind === 'platform') return true; // it changes every register
@@ -46,6 +46,9 @@ export function formatTraceEntry(t: TraceEntry, timestamps = true): string {
       break;
     case 'platform':
       what = `${t.target} platform: ${t.text}`;
+      break;
+    case 'lu-guard':
+      what = `${t.target} not written (pci_lu_adopt): ${t.text}`;
       break;
   }
   return `${ts}${t.phase.padEnd(34)} ${what}  <- ${t.chain}`;

@@ -2,7 +2,7 @@
 // each step and judging it from the hardware, as Bernd did by hand on real machines.
 import { commitsAt, HISTORY, HistoryPoint, locate } from '../kernel/history';
 import { RELEASES, KernelVariant } from '../kernel/releases';
-import { runScenario, Verdict } from './run';
+import { isBad, runScenario, Verdict } from './run';
 import { findScenario, ScenarioError } from './scenarios';
 
 export class BisectError extends Error {
@@ -33,7 +33,7 @@ function variantAt(branch: string, index: number): KernelVariant {
   return { name: p.kind === 'release' ? p.id : `${base.id}+${p.id}`, release: RELEASES.find((r) => r.name === base.id)!, commits };
 }
 
-const good = (v: Verdict) => v === 'working';
+const good = (v: Verdict) => !isBad(v);
 
 export function bisect(scenario: string, goodRef: string, badRef: string): BisectResult {
   findScenario(scenario);

@@ -1,29 +1,32 @@
 // Run a scenario on a kernel: build the machine from its fixture, boot the modelled kernel, play
-// the events, and judge the outcome from the hardware.
+// the events, and judge the outcome from the hardware. Live Update scenarios run two kernels on
+// one machine (liveupdate.ts).
 import { buildMachine } from '../hw/build';
 import { bootKernel } from '../fixture/boot';
 import { loadMachine } from '../fixture/load';
 import { Kernel, TraceEntry } from '../kernel/kernel';
-import { do_initcalls } from '../kernel/init';
-import { device_attach, device_release_driver, pci_register_driver } from '../kernel/pci-driver';
 import { parseKernel, KernelVariant } from '../kernel/releases';
-import { vfio_pci_core_enable, vfio_pci_ioctl_reset, vfioPciDriver, VfioPciCoreDevice } from '../kernel/vfio/pci-core';
-import { to_zpci } from '../kernel/arch/s390/pci';
-import { zpci_event_error } from '../kernel/arch/s390/pci_event';
-import { pci_reset_function } from '../kernel/pci';
-import { readl } from '../kernel/access';
-import { ddbridgeDriver } from '../kernel/drivers/ddbridge';
 import type { LogRecord } from '../printk/log';
 import { resourceString } from '../printk/format';
 import type { PciDev } from '../kernel/types';
 import type { Machine } from '../hw/machine';
-import { findScenario, Scenario, ScenarioError } from './scenarios';
-import { runGuestDdbridge } from './guest';
+import { findScenario, Scenario } from './scenarios';
 import * as R from '../hw/regs';
 import { Finding, FindingsCollector } from './findings';
+import { EventState, eventLabel, findDev, playEvent } from './events';
+import { LiveUpdateResult, runLiveUpdate } from './liveupdate';
 
-/** 'incomplete' only when a run was stopped before the event that decides it (RunOptions.stopAfter). */
-export type Verdict = 'broken' | 'working' | 'incomplete';
+export { eventLabel };
+
+/**
+ * 'incomplete' only when a run was stopped before the event that decides it (RunOptions.stopAfter).
+ * Live Update scenarios: 'disrupted' when the new kernel made a disruptive write to the preserved
+ * path, else 'preserved'.
+ */
+export type Verdict = 'broken' | 'working' | 'incomplete' | 'disrupted' | 'preserved';
+
+/** The verdicts that mean the bug shows (bisect's "bad"). */
+export const isBad = (v: Verdict): boolean => v === 'broken' || v === 'disrupted';
 
 export interface RunResult {
   scenario: string;
@@ -39,6 +42,8 @@ export interface RunResult {
   /** final saved_config_space of the watched devices */
   saved: Record<string, number[]>;
   findings: Finding[];
+  /** Live Update scenarios: stage 1, what it preserved, and the audit of stage 2 */
+  liveUpdate?: LiveUpdateResult;
 }
 
 export interface RunOptions {
@@ -47,152 +52,21 @@ export interface RunOptions {
   stopAfter?: number;
 }
 
-function findDev(k: Kernel, bdf: string): PciDev {
-  const d = k.devices.find((x) => x.name() === bdf);
-  if (!d) throw new ScenarioError(`Scenario device ${bdf} was not enumerated`);
-  return d;
-}
-
-/** A short label for an event: the trace's phase column and the findings' "after". */
-export function eventLabel(ev: Scenario['events'][number]): string {
-  switch (ev.kind) {
-    case 'boot': return 'boot';
-    case 'modprobe': return `modprobe ${ev.driver}`;
-    case 'unbind': return `unbind ${ev.bdf}`;
-    case 'driver_override': return `driver_override ${ev.bdf} ${ev.driver}`;
-    case 'drivers_probe': return `drivers_probe ${ev.bdf}`;
-    case 'vm-start': return `vm-start ${ev.bdf}`;
-    case 'vm-open': return `vm-open ${ev.bdf}`;
-    case 'zpci-error': return `zpci-error ${ev.bdf}`;
-    case 'vfio-reset': return `VFIO_DEVICE_RESET ${ev.bdf}`;
-    case 'sysfs-reset': return `sysfs reset ${ev.bdf}`;
-    case 'mmio-read': return `mmio-read ${ev.bdf}`;
-  }
-}
-
-/** The open vfio-pci device behind a BDF, or a scenario error naming what is bound instead. */
-function vfioDev(dev: PciDev, what: string): VfioPciCoreDevice {
-  if (dev.driver?.name !== 'vfio-pci') throw new ScenarioError(`${dev.name()} is bound to ${dev.driver?.name ?? 'no driver'}, not vfio-pci, at ${what}`);
-  return dev.driverData as VfioPciCoreDevice;
-}
-
 export function runScenario(name: string, kernelSpec: string | KernelVariant, opts: RunOptions = {}): RunResult {
   const scenario: Scenario = findScenario(name);
   const variant = typeof kernelSpec === 'string' ? parseKernel(kernelSpec) : kernelSpec;
+  if (scenario.liveUpdate) return runLiveUpdate(scenario, variant, opts);
   const fixture = loadMachine(scenario.machine);
   const machine = buildMachine(fixture);
   const k = bootKernel(variant, fixture, machine, scenario.machine, { tracing: opts.tracing ?? true });
   const findings = new FindingsCollector(k);
   k.afterStep = (label) => findings.step(label);
-  let guest: Kernel | null = null;
-  let guestProbe: number | null = null;
-  let guestRead: number | null = null;
-  let mmioRead: { value: number; expected: number } | null = null;
-  let resetRc: number | null = null;
+  const st: EventState = { variant, tracing: opts.tracing ?? true, guest: null, guestProbe: null, guestRead: null, mmioRead: null, resetRc: null };
   for (const ev of scenario.events.slice(0, opts.stopAfter ?? scenario.events.length)) {
-    switch (ev.kind) {
-      case 'boot':
-        do_initcalls(k);
-        break;
-      case 'modprobe':
-        k.clock.atLeast(ev.usec);
-        k.phase = eventLabel(ev);
-        pci_register_driver(k, ev.driver === 'vfio-pci' ? vfioPciDriver(k) : ddbridgeDriver(k));
-        break;
-      case 'unbind':
-        k.clock.atLeast(ev.usec);
-        k.phase = eventLabel(ev);
-        device_release_driver(k, findDev(k, ev.bdf));
-        break;
-      case 'driver_override':
-        k.clock.atLeast(ev.usec);
-        k.phase = eventLabel(ev);
-        findDev(k, ev.bdf).driverOverride = ev.driver;
-        break;
-      case 'drivers_probe':
-        k.clock.atLeast(ev.usec);
-        k.phase = eventLabel(ev);
-        device_attach(k, findDev(k, ev.bdf));
-        break;
-      case 'vm-start': {
-        k.clock.atLeast(ev.usec);
-        k.phase = eventLabel(ev);
-        const dev = findDev(k, ev.bdf);
-        if (dev.driver?.name !== 'vfio-pci') throw new ScenarioError(`${ev.bdf} is bound to ${dev.driver?.name ?? 'no driver'}, not vfio-pci, at VM start`);
-        const vdev = dev.driverData as VfioPciCoreDevice;
-        k.enter('vfio_pci_open_device');
-        try {
-          vfio_pci_core_enable(k, vdev);
-        } finally {
-          k.leave();
-        }
-        const g = runGuestDdbridge(k, dev, ev.guestBdf, variant, opts.tracing ?? true);
-        guest = g.kernel;
-        guestProbe = g.probe;
-        const mmio = k.trace?.filter((t) => t.kind === 'mmio-read') ?? [];
-        guestRead = mmio.length ? mmio[0].value : machine.memRead32(dev.resource[0].start);
-        break;
-      }
-      case 'vm-open': {
-        k.clock.atLeast(ev.usec);
-        k.phase = eventLabel(ev);
-        const dev = findDev(k, ev.bdf);
-        const vdev = vfioDev(dev, 'VM open');
-        k.enter('vfio_pci_open_device');
-        try {
-          vfio_pci_core_enable(k, vdev);
-          // vfio_pci_zdev_open_device(): KVM takes the zPCI function (kzdev), so the host will
-          // leave its error recovery to user space
-          const z = to_zpci(k, dev);
-          if (z) z.kzdev = true;
-        } finally {
-          k.leave();
-        }
-        break;
-      }
-      case 'zpci-error': {
-        k.clock.atLeast(ev.usec);
-        k.phase = eventLabel(ev);
-        const dev = findDev(k, ev.bdf);
-        if (!to_zpci(k, dev)) throw new ScenarioError(`${ev.bdf} is not a zPCI function: zpci-error needs an s390x machine`);
-        zpci_event_error(k, dev, ev.pec);
-        break;
-      }
-      case 'vfio-reset': {
-        k.clock.atLeast(ev.usec);
-        k.phase = eventLabel(ev);
-        const dev = findDev(k, ev.bdf);
-        resetRc = vfio_pci_ioctl_reset(k, vfioDev(dev, 'VFIO_DEVICE_RESET'));
-        break;
-      }
-      case 'sysfs-reset': {
-        k.clock.atLeast(ev.usec);
-        k.phase = eventLabel(ev);
-        k.enter('reset_store');
-        try {
-          resetRc = pci_reset_function(k, findDev(k, ev.bdf));
-        } finally {
-          k.leave();
-        }
-        break;
-      }
-      case 'mmio-read': {
-        k.clock.atLeast(ev.usec);
-        k.phase = eventLabel(ev);
-        const dev = findDev(k, ev.bdf);
-        const res = dev.resource[ev.bar];
-        k.enter('user_read');
-        try {
-          mmioRead = { value: readl(k, res.start + BigInt(ev.offset)), expected: machine.registerValue(dev.bus.domain, dev.bus.number, dev.devfn, ev.bar, ev.offset) };
-        } finally {
-          k.leave();
-        }
-        break;
-      }
-    }
-    k.flushWork();
+    playEvent(k, ev, st);
     if (ev.kind !== 'boot') findings.step(eventLabel(ev));
   }
+  const { guest, guestProbe, guestRead, mmioRead, resetRc } = st;
 
   const dev = findDev(k, scenario.device);
   let verdict: Verdict;

@@ -18,7 +18,17 @@ export type ScenarioEvent =
   /** echo 1 > /sys/bus/pci/devices/BDF/reset: pci_reset_function() */
   | { kind: 'sysfs-reset'; bdf: string; usec: number }
   /** the guest (or a host user) reads a register of the device: this read is the verdict */
-  | { kind: 'mmio-read'; bdf: string; bar: number; offset: number; usec: number };
+  | { kind: 'mmio-read'; bdf: string; bar: number; offset: number; usec: number }
+  /** the guest writes its device's COMMAND register (through vfio's config emulation) */
+  | { kind: 'guest-command'; bdf: string; value: number; usec: number }
+  /** QEMU arms the guest's MSI: VFIO_DEVICE_SET_IRQS, VFIO_PCI_MSI_IRQ_INDEX, `vectors` eventfds */
+  | { kind: 'vfio-msi'; bdf: string; vectors: number; usec: number }
+  /** the VMM preserves the vfio device file for the next kernel (LIVEUPDATE_IOCTL_PRESERVE_FD) */
+  | { kind: 'lu-preserve'; bdf: string; usec: number }
+  /** reboot into the next kernel (kexec -e): the old kernel's last event */
+  | { kind: 'kexec'; usec: number }
+  /** the VMM takes the preserved vfio device file back in the new kernel */
+  | { kind: 'lu-retrieve'; bdf: string; usec: number };
 
 export interface Scenario {
   name: string;
@@ -34,9 +44,15 @@ export interface Scenario {
   kernels: string[];
   /**
    * what decides the verdict: the guest ddbridge's probe (its read of register 0), or an
-   * 'mmio-read' event that must return the register's value, not all-ones
+   * 'mmio-read' event that must return the register's value, not all-ones, or, for a Live
+   * Update, the write audit of stage 2 (live-update)
    */
-  verdict: 'guest-ddbridge' | 'mmio-read';
+  verdict: 'guest-ddbridge' | 'mmio-read' | 'live-update';
+  /**
+   * Live Update scenarios: `events` are stage 2 (the new kernel, `--kernel`); stage 1 runs first on
+   * its own kernel and ends with the kexec. `cmdline` is the new kernel's.
+   */
+  liveUpdate?: { stage1Kernel: string; stage1: ScenarioEvent[]; cmdline?: string };
 }
 
 const MATRIX_KERNELS = ['v6.12.63', 'v6.12.73', 'v6.17', 'v6.18.9', 'v6.18.13', 'v6.19.11', 'v7.0', 'v7.1',
@@ -47,6 +63,39 @@ const ZPCI_VF = '0001:00:00.0';
 
 /** s390x: v6.17 (4d4c10f763d7, no a2f1e22390ac) and v6.19.11 (both), each with and without the patch */
 const S390_KERNELS = ['v6.17', 'v6.19.11', 'v7.0', 'v6.17+pci-avoid-saving-error-values', 'v6.19.11+pci-avoid-saving-error-values', 'v7.0+pci-avoid-saving-error-values'];
+
+const I210 = '0000:03:00.0';
+const CX5 = '0000:04:00.0';
+
+/**
+ * Live Update: the old kernel is the release the RFC's reviewers looked at, with David Matlack's
+ * preservation (v4). The new kernels: without the series, with each stage-2 patch, with both.
+ */
+const LU_STAGE1 = 'v6.17+pci-luo-preserve';
+const LU_KERNELS = ['v6.17', 'v6.17+pci-luo-no-writes', 'v6.17+pci-luo-inherit-busnr', 'v6.17+pci-luo-no-writes+pci-luo-inherit-busnr', 'v7.0', 'v7.0+pci-luo-no-writes+pci-luo-inherit-busnr'];
+
+/** Stage 1: vfio-pci, a VM with the device open, bus mastering and MSI on, preserved, kexec. */
+const luStage1 = (bdf: string, msi: boolean): ScenarioEvent[] => [
+  { kind: 'boot' },
+  { kind: 'modprobe', driver: 'vfio-pci', usec: 20_000_000 },
+  { kind: 'driver_override', bdf, driver: 'vfio-pci', usec: 30_000_000 },
+  { kind: 'drivers_probe', bdf, usec: 30_000_100 },
+  { kind: 'vm-open', bdf, usec: 60_000_000 },
+  // the guest driver enables memory decode and bus mastering: DMA from here on
+  { kind: 'guest-command', bdf, value: 0x0006, usec: 62_000_000 },
+  ...(msi ? [{ kind: 'vfio-msi', bdf, vectors: 1, usec: 62_500_000 } as const] : []),
+  { kind: 'lu-preserve', bdf, usec: 3_600_000_000 },
+  { kind: 'kexec', usec: 3_600_500_000 },
+];
+
+/** Stage 2: the new kernel boots, vfio-pci takes the device again, the VMM retrieves it. */
+const luStage2 = (bdf: string, msi: boolean): ScenarioEvent[] => [
+  { kind: 'boot' },
+  { kind: 'driver_override', bdf, driver: 'vfio-pci', usec: 5_000_000 },
+  { kind: 'modprobe', driver: 'vfio-pci', usec: 5_000_100 },
+  { kind: 'lu-retrieve', bdf, usec: 8_000_000 },
+  ...(msi ? [{ kind: 'vfio-msi', bdf, vectors: 1, usec: 8_000_100 } as const] : []),
+];
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -120,6 +169,42 @@ export const SCENARIOS: Scenario[] = [
     ],
     kernels: S390_KERNELS,
     verdict: 'mmio-read',
+  },
+  {
+    name: 'live-update',
+    title: "Chris Li's RFC: a device kept running across kexec, and every config write the new kernel makes to it",
+    description: 'stage 1: boot → vfio-pci → VM opens the I210, enables bus mastering and MSI → preserved with its bridges → kexec; stage 2: boot → vfio-pci → the VMM retrieves it and re-arms MSI',
+    machine: 'r6515-live-update',
+    device: I210,
+    watch: ['0000:00:03.2', '0000:01:00.0', '0000:02:00.0', I210],
+    events: luStage2(I210, true),
+    kernels: LU_KERNELS,
+    verdict: 'live-update',
+    liveUpdate: { stage1Kernel: LU_STAGE1, stage1: luStage1(I210, true) },
+  },
+  {
+    name: 'live-update-assign-busses',
+    title: "David Matlack's patch: pci=assign-busses on the new kernel's command line",
+    description: 'as live-update, with pci=assign-busses on the stage-2 command line',
+    machine: 'r6515-live-update',
+    device: I210,
+    watch: ['0000:00:03.2', '0000:01:00.0', '0000:02:00.0', I210],
+    events: luStage2(I210, true),
+    kernels: LU_KERNELS,
+    verdict: 'live-update',
+    liveUpdate: { stage1Kernel: LU_STAGE1, stage1: luStage1(I210, true), cmdline: 'pci=assign-busses' },
+  },
+  {
+    name: 'live-update-pref64',
+    title: 'The write the RFC leaves unguarded: a preserved NIC behind a 64-bit prefetchable window',
+    description: 'as live-update, preserving the ConnectX-5 whose BAR sits in its root port\'s 64-bit prefetchable window above 4 GiB',
+    machine: 'r6515-live-update',
+    device: CX5,
+    watch: ['0000:00:03.3', CX5],
+    events: luStage2(CX5, false),
+    kernels: LU_KERNELS,
+    verdict: 'live-update',
+    liveUpdate: { stage1Kernel: LU_STAGE1, stage1: luStage1(CX5, false) },
   },
 ];
 
