@@ -52,7 +52,7 @@ function buildZpciMachine(m: MachineFixture): Machine {
       barInfo: new Map(d.bars.map((b) => [b.index, { size: b.size, mem64: b.type === 'mem64', prefetch: b.prefetch }])),
     };
     const fn = buildFunction(d, m.machine);
-    fn.firmwareImage = fn.config.clone();
+    fn.firmwareImage = fn.config.snapshot();
     h.root.set(0, fn);
     return h;
   });
@@ -226,7 +226,7 @@ export function buildFunction(d: DeviceFixture, machine: string): PciFunction {
   }
 
   // The power-on image: everything the firmware has not touched yet.
-  const resetImage = cs.clone();
+  const resetImage = cs.snapshot();
 
   // Firmware programming. Writes go through the masks, as firmware's own writes would.
   for (const b of d.bars) {

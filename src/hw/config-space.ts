@@ -9,16 +9,40 @@
 
 export type Width = 1 | 2 | 4;
 
+/**
+ * Images are carved out of shared 1 MiB slabs: a 10,000-function machine would otherwise make
+ * 20,000 separate zero-filled buffers, and allocation plus garbage collection would dominate a
+ * boot. A slab lives as long as any image in it.
+ */
+const SLAB = 1 << 20;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+function carve(bytes: number): Uint8Array {
+  if (slabUsed + bytes > slab.length) {
+    slab = new Uint8Array(Math.max(SLAB, bytes));
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + bytes);
+  slabUsed += bytes;
+  return out;
+}
+
 export class ConfigSpace {
   readonly data: Uint8Array;
   readonly rw: Uint8Array;
   readonly w1c: Uint8Array;
 
-  /** @param size 256 for conventional PCI, 4096 for PCIe (extended configuration space) */
-  constructor(readonly size: 256 | 4096) {
-    this.data = new Uint8Array(size);
-    this.rw = new Uint8Array(size);
-    this.w1c = new Uint8Array(size);
+  /**
+   * @param size 256 for conventional PCI, 4096 for PCIe (extended configuration space)
+   * @param masks the read-write and write-1-to-clear masks of another image of the same function
+   *   (the masks are the silicon: a reset image shares them)
+   */
+  constructor(readonly size: 256 | 4096, masks?: ConfigSpace) {
+    // one allocation per image: thousands of functions make many small buffers expensive
+    const buf = carve(masks ? size : size * 3);
+    this.data = buf.subarray(0, size);
+    this.rw = masks ? masks.rw : buf.subarray(size, 2 * size);
+    this.w1c = masks ? masks.w1c : buf.subarray(2 * size, 3 * size);
   }
 
   read(offset: number, width: Width): number {
@@ -65,6 +89,13 @@ export class ConfigSpace {
     c.data.set(this.data);
     c.rw.set(this.rw);
     c.w1c.set(this.w1c);
+    return c;
+  }
+
+  /** A copy of the values that shares the masks (for images the function is reset to). */
+  snapshot(): ConfigSpace {
+    const c = new ConfigSpace(this.size, this);
+    c.data.set(this.data);
     return c;
   }
 }

@@ -2,7 +2,7 @@
 // and memory cycles through bridges. Routing reads the bridges' own registers on every cycle, so
 // when the kernel reprograms bus numbers or windows, what is reachable changes with them.
 import type { Width } from './config-space';
-import { PciFunction } from './pci-function';
+import { PciFunction, topology } from './pci-function';
 import * as R from './regs';
 
 export interface HostWindow {
@@ -94,11 +94,20 @@ export class Machine {
     return this.hosts.find((h) => h.domain === domain && bus >= h.busStart && bus <= h.busEnd);
   }
 
+  /** domain:bus → the segment a configuration cycle to that bus reaches, as of topology.epoch */
+  private readonly segments = new Map<number, { epoch: number; seg: Map<number, PciFunction> | null; only0: boolean }>();
+
   /** Which function, if any, a configuration cycle to domain:bus:devfn reaches right now. */
   locate(domain: number, bus: number, devfn: number): PciFunction | null {
-    const h = this.host(domain, bus);
-    if (!h) return null;
-    return route(h.root, h.busStart, bus, devfn);
+    const key = domain * 256 + bus;
+    let hit = this.segments.get(key);
+    if (!hit || hit.epoch !== topology.epoch) {
+      const h = this.host(domain, bus);
+      hit = { epoch: topology.epoch, ...(h ? segmentFor(h.root, h.busStart, bus) : { seg: null, only0: false }) };
+      this.segments.set(key, hit);
+    }
+    if (!hit.seg || (hit.only0 && devfn >> 3 !== 0)) return null;
+    return hit.seg.get(devfn) ?? null;
   }
 
   configRead(domain: number, bus: number, devfn: number, offset: number, width: Width): number {
@@ -164,20 +173,22 @@ export class Machine {
   }
 }
 
-function route(segment: Map<number, PciFunction>, segBus: number, bus: number, devfn: number): PciFunction | null {
-  if (bus === segBus) return segment.get(devfn) ?? null;
+/**
+ * The segment (functions by devfn) that configuration cycles to `bus` reach from `segment` on
+ * `segBus`, following the bridges' bus numbers as programmed now; `only0` when the bridge leading
+ * there passes only device 0 (a PCIe downstream link).
+ */
+function segmentFor(segment: Map<number, PciFunction>, segBus: number, bus: number): { seg: Map<number, PciFunction> | null; only0: boolean } {
+  if (bus === segBus) return { seg: segment, only0: false };
   for (const fn of segment.values()) {
     if (!fn.below) continue;
     const sec = fn.secondaryBus();
     const sub = fn.subordinateBus();
     if (sec <= segBus || bus < sec || bus > sub) continue;
-    if (bus === sec) {
-      if (onlyDevice0(fn) && devfn >> 3 !== 0) return null;
-      return fn.below.get(devfn) ?? null;
-    }
-    return route(fn.below, sec, bus, devfn);
+    if (bus === sec) return { seg: fn.below, only0: onlyDevice0(fn) };
+    return segmentFor(fn.below, sec, bus);
   }
-  return null;
+  return { seg: null, only0: false };
 }
 
 function memRoute(segment: Map<number, PciFunction>, addr: bigint): { value: number; decoder: PciFunction | null } | null {

@@ -9,6 +9,12 @@ export interface MmioFile {
   registers: Map<number, number>;
 }
 
+/**
+ * Bumped whenever a bridge's bus numbers may have changed (a write to them, a reset): routing
+ * caches compare it (Machine.locate()).
+ */
+export const topology = { epoch: 0 };
+
 export class PciFunction {
   /** Set by the builder: the power-on state, restored by a reset. */
   resetImage!: ConfigSpace;
@@ -53,6 +59,7 @@ export class PciFunction {
     const pmcsr = this.pmCap ? this.pmCap + R.PCI_PM_CTRL : -1;
     const before = pmcsr >= 0 ? this.powerState() : 0;
     this.config.write(offset, width, value);
+    if (this.below && offset <= R.PCI_SUBORDINATE_BUS && offset + width > R.PCI_PRIMARY_BUS) topology.epoch++;
     if (pmcsr >= 0 && offset <= pmcsr && offset + width > pmcsr && this.pmTransition(before)) return true;
     const devctl = this.pcieCap ? this.pcieCap + R.PCI_EXP_DEVCTL : -1;
     if (devctl >= 0 && offset <= devctl + 1 && offset + width > devctl + 1) {
@@ -88,6 +95,7 @@ export class PciFunction {
 
   /** Conventional reset / FLR: back to the power-on image (masks are hardware, they stay). */
   reset(): void {
+    if (this.below) topology.epoch++;
     this.config.data.set(this.resetImage.data);
     this.errorState = false;
   }

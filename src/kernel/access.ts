@@ -11,7 +11,7 @@ const ZPCI_IOMAP_ADDR_BASE = 0x8000000000000000n;
 function busRead(k: Kernel, bus: PciBus, devfn: number, off: number, width: Width): number {
   k.clock.advance(1);
   const v = k.machine.configRead(bus.domain, bus.number, devfn, off, width);
-  k.record({ target: `${bus.name()}:${(devfn >> 3).toString(16).padStart(2, '0')}.${devfn & 7}`, kind: 'cfg-read', offset: off, width, value: v });
+  if (k.trace) k.record({ target: `${bus.name()}:${(devfn >> 3).toString(16).padStart(2, '0')}.${devfn & 7}`, kind: 'cfg-read', offset: off, width, value: v });
   return v;
 }
 

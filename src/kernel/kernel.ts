@@ -217,14 +217,26 @@ export class Kernel {
  * the kernel's, and every hardware access made inside is attributed to the call chain.
  */
 export function traced<A extends unknown[], R>(name: string, f: (k: Kernel, ...a: A) => R): (k: Kernel, ...a: A) => R {
-  const wrapped = (k: Kernel, ...a: A): R => {
-    k.enter(name);
-    try {
-      return f(k, ...a);
-    } finally {
-      k.leave();
-    }
-  };
+  // Fixed arity up to five arguments: a rest parameter would allocate an array on every call,
+  // and millions of calls on a large machine make that garbage a good part of a boot.
+  const g = f as unknown as (k: Kernel, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => R;
+  const wrapped = f.length <= 6
+    ? (k: Kernel, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown): R => {
+        k.enter(name);
+        try {
+          return g(k, a, b, c, d, e);
+        } finally {
+          k.leave();
+        }
+      }
+    : (k: Kernel, ...a: unknown[]): R => {
+        k.enter(name);
+        try {
+          return (f as unknown as (k: Kernel, ...x: unknown[]) => R)(k, ...a);
+        } finally {
+          k.leave();
+        }
+      };
   Object.defineProperty(wrapped, 'name', { value: name });
-  return wrapped;
+  return wrapped as unknown as (k: Kernel, ...a: A) => R;
 }

@@ -13,6 +13,7 @@ import { captureMachine, loadCaptureInput, CaptureInput } from './capture';
 import { bootKernel } from '../fixture/boot';
 import { buildMachine } from '../hw/build';
 import { loadMachine } from '../fixture/load';
+import type { MachineFixture } from '../fixture/schema';
 import { DumpError, parseLspciDump } from './dump';
 import { captureLine, excludedLine, OWNED_TYPE0, OWNED_TYPE1 } from './exclusions';
 
@@ -40,9 +41,13 @@ export function replayCapture(inputDir: string, kernelSpec = 'debian-6.1.192', t
  * unless `cmdline` is given.
  */
 export function replayMachine(file: string, kernelSpec: string, tracing = false, cmdline?: string): ReplayRun {
-  const fixture = loadMachine(file);
+  return bootFixture(loadMachine(file), file, kernelSpec, tracing, cmdline);
+}
+
+/** Boot a machine fixture already in memory (a generated one, say): build, boot, the initcalls. */
+export function bootFixture(fixture: MachineFixture, shown: string, kernelSpec: string, tracing = false, cmdline?: string): ReplayRun {
   const machine = buildMachine(fixture);
-  const k = bootKernel(parseKernel(kernelSpec), fixture, machine, file, { cmdline, tracing });
+  const k = bootKernel(parseKernel(kernelSpec), fixture, machine, shown, { cmdline, tracing });
   do_initcalls(k);
   return { input: null, kernel: k, machine, lines: renderLog(k.log.records) };
 }
