@@ -115,6 +115,7 @@ export const PCI_EXP_DEVSTA_TRPND = 0x0020;
 export const PCI_EXP_LNKCAP = 12;
 export const PCI_EXP_LNKCAP_LBNC = 0x00200000;
 export const PCI_EXP_LNKCTL = 16;
+export const PCI_EXP_LNKCTL_LD = 0x0010;
 export const PCI_EXP_LNKCTL_LBMIE = 0x0400;
 export const PCI_EXP_LNKCTL_LABIE = 0x0800;
 export const PCI_EXP_LNKSTA_LBMS = 0x4000;

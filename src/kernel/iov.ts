@@ -11,6 +11,7 @@ import { pci_find_ext_capability, pci_resource_name } from './pci';
 import { __pci_read_base, __pci_size_bars } from './probe';
 import { IORESOURCE_MEM, IORESOURCE_MEM_64, IORESOURCE_PCI_FIXED, IORESOURCE_UNSET } from './resource';
 import { PCI_IOV_RESOURCES, PciBus, PciDev } from './types';
+import { pci_lu_adopt } from './liveupdate';
 
 /** struct pci_sriov, the fields the model uses */
 export interface PciSriov {
@@ -39,7 +40,8 @@ export function pci_resource_is_iov(resno: number): boolean {
 /** pci_iov_set_numvfs(): write NumVFs, then read back the offset and stride it implies. */
 const pci_iov_set_numvfs = traced('pci_iov_set_numvfs', (k: Kernel, dev: PciDev, nrVirtfn: number): void => {
   const iov = dev.sriov!;
-  pci_write_config_word(k, dev, iov.pos + R.PCI_SRIOV_NUM_VF, nrVirtfn);
+  if (!pci_lu_adopt(k, dev, { what: `SR-IOV NumVFs = ${nrVirtfn}`, off: iov.pos + R.PCI_SRIOV_NUM_VF, width: 2, value: nrVirtfn }))
+    pci_write_config_word(k, dev, iov.pos + R.PCI_SRIOV_NUM_VF, nrVirtfn);
   iov.offset = pci_read_config_word(k, dev, iov.pos + R.PCI_SRIOV_VF_OFFSET);
   iov.stride = pci_read_config_word(k, dev, iov.pos + R.PCI_SRIOV_VF_STRIDE);
 });
@@ -74,14 +76,15 @@ const compute_max_vf_buses = traced('compute_max_vf_buses', (k: Kernel, dev: Pci
  */
 const sriov_init = traced('sriov_init', (k: Kernel, dev: PciDev, pos: number): number => {
   let ctrl = pci_read_config_word(k, dev, pos + R.PCI_SRIOV_CTRL);
-  if (ctrl & R.PCI_SRIOV_CTRL_VFE) {
+  if (!pci_lu_adopt(k, dev, ctrl & R.PCI_SRIOV_CTRL_VFE && { what: 'SR-IOV Control = 0 (VF Enable left on)', off: pos + R.PCI_SRIOV_CTRL, width: 2, value: 0 }) && ctrl & R.PCI_SRIOV_CTRL_VFE) {
     pci_write_config_word(k, dev, pos + R.PCI_SRIOV_CTRL, 0);
     k.clock.advance(1_000_000); // ssleep(1)
   }
   // ARI forwarding (pci_configure_ari()) is not modelled, so the ARI Capable Hierarchy bit is
   // never set here and another PF on the bus changes nothing.
   ctrl = 0;
-  pci_write_config_word(k, dev, pos + R.PCI_SRIOV_CTRL, ctrl);
+  if (!pci_lu_adopt(k, dev, { what: 'SR-IOV Control', off: pos + R.PCI_SRIOV_CTRL, width: 2, value: ctrl }))
+    pci_write_config_word(k, dev, pos + R.PCI_SRIOV_CTRL, ctrl);
   const total = pci_read_config_word(k, dev, pos + R.PCI_SRIOV_TOTAL_VF);
   if (!total) return 0;
   let pgsz = pci_read_config_dword(k, dev, pos + R.PCI_SRIOV_SUP_PGSIZE);
@@ -89,7 +92,8 @@ const sriov_init = traced('sriov_init', (k: Kernel, dev: PciDev, pos: number): n
   pgsz &= ~((1 << skip) - 1);
   if (!pgsz) return -5;
   pgsz = (pgsz & -pgsz) >>> 0;
-  pci_write_config_dword(k, dev, pos + R.PCI_SRIOV_SYS_PGSIZE, pgsz);
+  if (!pci_lu_adopt(k, dev, { what: 'SR-IOV System Page Size', off: pos + R.PCI_SRIOV_SYS_PGSIZE, width: 4, value: pgsz }))
+    pci_write_config_dword(k, dev, pos + R.PCI_SRIOV_SYS_PGSIZE, pgsz);
 
   // "Sizing SR-IOV BARs with VF Enable cleared - no decode"
   const sizes = k.has(C.BATCH_BAR_SIZING_4453F360862E) ? __pci_size_bars(k, dev, R.PCI_SRIOV_NUM_BARS, pos + R.PCI_SRIOV_BAR, false) : null;
@@ -164,8 +168,10 @@ export const pci_iov_update_resource = traced('pci_iov_update_resource', (k: Ker
   if (!(res.flags & IORESOURCE_MEM)) return;
   const start = res.start; // pcibios_resource_to_bus(): no offset on x86
   const reg = iov.pos + R.PCI_SRIOV_BAR + 4 * vfBar;
-  pci_write_config_dword(k, dev, reg, Number((start & 0xfffffff0n) | BigInt(res.flags & 0xf)));
-  if (res.flags & IORESOURCE_MEM_64) pci_write_config_dword(k, dev, reg + 4, Number(start >> 32n));
+  const lo = Number((start & 0xfffffff0n) | BigInt(res.flags & 0xf));
+  if (!pci_lu_adopt(k, dev, { what: `VF BAR ${vfBar}`, off: reg, width: 4, value: lo })) pci_write_config_dword(k, dev, reg, lo);
+  if (res.flags & IORESOURCE_MEM_64 && !pci_lu_adopt(k, dev, { what: `VF BAR ${vfBar} upper dword`, off: reg + 4, width: 4, value: Number(start >> 32n) }))
+    pci_write_config_dword(k, dev, reg + 4, Number(start >> 32n));
 });
 
 /** pci_iov_bus_range(): bus numbers beyond `bus` that VFs of its PFs would use. */
@@ -198,9 +204,12 @@ export const pci_restore_iov_state = traced('pci_restore_iov_state', (k: Kernel,
   let ctrl = pci_read_config_word(k, dev, iov.pos + R.PCI_SRIOV_CTRL);
   if (ctrl & R.PCI_SRIOV_CTRL_VFE) return;
   ctrl = (ctrl & ~R.PCI_SRIOV_CTRL_ARI) | (iov.ctrl & R.PCI_SRIOV_CTRL_ARI);
-  pci_write_config_word(k, dev, iov.pos + R.PCI_SRIOV_CTRL, ctrl);
+  if (!pci_lu_adopt(k, dev, { what: 'SR-IOV Control (ARI)', off: iov.pos + R.PCI_SRIOV_CTRL, width: 2, value: ctrl }))
+    pci_write_config_word(k, dev, iov.pos + R.PCI_SRIOV_CTRL, ctrl);
   for (let i = 0; i < R.PCI_SRIOV_NUM_BARS; i++) pci_iov_update_resource(k, dev, PCI_IOV_RESOURCES + i);
-  pci_write_config_dword(k, dev, iov.pos + R.PCI_SRIOV_SYS_PGSIZE, iov.pgsz);
+  if (!pci_lu_adopt(k, dev, { what: 'SR-IOV System Page Size', off: iov.pos + R.PCI_SRIOV_SYS_PGSIZE, width: 4, value: iov.pgsz }))
+    pci_write_config_dword(k, dev, iov.pos + R.PCI_SRIOV_SYS_PGSIZE, iov.pgsz);
   pci_iov_set_numvfs(k, dev, iov.numVFs);
-  pci_write_config_word(k, dev, iov.pos + R.PCI_SRIOV_CTRL, iov.ctrl);
+  if (!pci_lu_adopt(k, dev, { what: 'SR-IOV Control', off: iov.pos + R.PCI_SRIOV_CTRL, width: 2, value: iov.ctrl }))
+    pci_write_config_word(k, dev, iov.pos + R.PCI_SRIOV_CTRL, iov.ctrl);
 });

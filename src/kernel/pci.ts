@@ -373,6 +373,7 @@ export const pci_enable_device = traced('pci_enable_device', (k: Kernel, dev: Pc
     dev.enableCnt--;
     return err;
   }
+  if (dev.msiEnabled || dev.msixEnabled) return 0;
   const pin = pci_bus_read_config_byte(k, dev.bus, dev.devfn, R.PCI_INTERRUPT_PIN);
   if (pin) {
     const cmd = pci_read_config_word(k, dev, R.PCI_COMMAND);

@@ -190,6 +190,7 @@ const pci_intx_mask_broken = traced('pci_intx_mask_broken', (k: Kernel, dev: Pci
 
 const pci_read_irq = traced('pci_read_irq', (k: Kernel, dev: PciDev): void => {
   const pin = pci_read_config_byte(k, dev, R.PCI_INTERRUPT_PIN);
+  dev.pin = pin;
   if (pin) pci_read_config_byte(k, dev, R.PCI_INTERRUPT_LINE);
 });
 

@@ -139,10 +139,14 @@ export class PciDev {
   noMsi64 = false;
   /** the device's MSI descriptor (msi_desc), once msi_capability_init() has set one up */
   msiDesc: MsiDesc | null = null;
-  /** the device's interrupt (vector 0) has been started by a first request_irq() */
-  irqStarted = false;
+  /** the vectors whose interrupts are started (a first request_irq(); shared users come after) */
+  readonly irqStarted = new Set<number>();
+  /** dev->irq for the INTx pin: the model routes every pin (pci_read_irq() saw a pin) */
+  pin = 0;
   /** dev->aer_cap: set by pci_aer_init() */
   aerCap = 0;
+  /** pcieport: the services bound to the port (PCIE_PORT_SERVICE_* bits) */
+  portServices = 0;
   /** Live Update: preserved by the previous kernel (dev->dev.lu.requested in Chris Li's RFC) */
   luIncoming = false;
   /** Live Update: preserved for the next kernel, with a reference per preserved device below (dev->liveupdate_outgoing) */

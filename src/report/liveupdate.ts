@@ -67,11 +67,15 @@ export function formatAudit(r: RunResult): string[] {
   }
   out.push('');
 
+  if (a.conflicts.length) {
+    out.push(`address conflicts: ${a.conflicts.length} functions off the path decode over a preserved BAR`);
+    for (const c of a.conflicts) out.push(`  ${c}`);
+  }
   if (!a.endState.length) out.push('end of stage 2: every preserved register holds its kexec value');
   else {
     out.push(`end of stage 2: ${a.endState.length} preserved registers differ from the kexec snapshot`);
     for (const e of a.endState) out.push(`  ${e}`);
   }
-  out.push(`verdict: ${a.verdict}${a.verdict === 'disrupted' ? ` (${disruptive} disruptive writes)` : ''}`);
+  out.push(`verdict: ${a.verdict}${a.verdict === 'disrupted' ? ` (${[disruptive ? `${disruptive} disruptive writes` : '', a.conflicts.length ? `${a.conflicts.length} address conflicts` : ''].filter(Boolean).join(', ')})` : ''}`);
   return out;
 }

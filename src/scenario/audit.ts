@@ -13,7 +13,7 @@ import type { PciFunction } from '../hw/pci-function';
 import * as R from '../hw/regs';
 import type { Kernel, TraceEntry, WriteObserver } from '../kernel/kernel';
 import { IORESOURCE_IO, IORESOURCE_MEM } from '../kernel/resource';
-import { PCI_D3hot, PciDev, pci_power_name } from '../kernel/types';
+import { PCI_BRIDGE_RESOURCES, PCI_D3hot, PciDev, pci_power_name } from '../kernel/types';
 import { resourceString } from '../printk/format';
 
 const hex = (v: number, digits = 8) => '0x' + (v >>> 0).toString(16).padStart(digits, '0');
@@ -73,14 +73,45 @@ function msiRegs(fn: PciFunction, at: number): Record<number, string> {
     : { 2: 'PCI_MSI_FLAGS', 4: 'PCI_MSI_ADDRESS_LO', 8: 'PCI_MSI_DATA_32', 12: 'PCI_MSI_MASK_32', 16: 'PCI_MSI_PENDING_32' };
 }
 
+/** The extended capability list from 0x100, in the hardware's config space. */
+function extCapabilities(fn: PciFunction): Cap[] {
+  const c = fn.config;
+  const out: Cap[] = [];
+  if (c.size <= 0x100) return out;
+  let pos = 0x100;
+  for (let ttl = 480; pos >= 0x100 && ttl; ttl--) {
+    const header = c.read(pos, 4);
+    if (!header || header === 0xffffffff) break;
+    out.push({ id: header & 0xffff, at: pos, len: header & 0xffff ? EXT_LEN[header & 0xffff] ?? 4 : 4 });
+    pos = (header >>> 20) & 0xffc;
+  }
+  return out;
+}
+
+const EXT_LEN: Record<number, number> = { [R.PCI_EXT_CAP_ID_SRIOV]: 0x40, [R.PCI_EXT_CAP_ID_ERR]: 0x48 };
+const EXT_REGS: Record<number, Record<number, string>> = {
+  [R.PCI_EXT_CAP_ID_SRIOV]: {
+    0x08: 'PCI_SRIOV_CTRL', 0x0a: 'PCI_SRIOV_STATUS', 0x10: 'PCI_SRIOV_NUM_VF', 0x20: 'PCI_SRIOV_SYS_PGSIZE',
+    0x24: 'PCI_SRIOV_BAR 0', 0x28: 'PCI_SRIOV_BAR 1', 0x2c: 'PCI_SRIOV_BAR 2', 0x30: 'PCI_SRIOV_BAR 3', 0x34: 'PCI_SRIOV_BAR 4', 0x38: 'PCI_SRIOV_BAR 5',
+  },
+  [R.PCI_EXT_CAP_ID_ERR]: { 0x04: 'PCI_ERR_UNCOR_STATUS', 0x08: 'PCI_ERR_UNCOR_MASK', 0x0c: 'PCI_ERR_UNCOR_SEVER', 0x10: 'PCI_ERR_COR_STATUS', 0x14: 'PCI_ERR_COR_MASK', 0x18: 'PCI_ERR_CAP' },
+};
+
 /** The register at `off`, by its include/uapi/linux/pci_regs.h name. */
 export function registerName(fn: PciFunction, off: number): string {
   const header = fn.isBridge() ? HEADER1 : HEADER0;
   if (off < 0x40) return header[off] ?? `header ${hex(off, 2)}`;
-  for (const cap of capabilities(fn)) {
-    if (off < cap.at || off >= cap.at + cap.len) continue;
-    const regs = cap.id === R.PCI_CAP_ID_MSI ? msiRegs(fn, cap.at) : CAP_REGS[cap.id] ?? {};
-    return regs[off - cap.at] ?? `capability ${hex(cap.id, 2)} + ${hex(off - cap.at, 2)}`;
+  if (off < 0x100) {
+    for (const cap of capabilities(fn)) {
+      if (off < cap.at || off >= cap.at + cap.len) continue;
+      const regs = cap.id === R.PCI_CAP_ID_MSI ? msiRegs(fn, cap.at) : CAP_REGS[cap.id] ?? {};
+      return regs[off - cap.at] ?? `capability ${hex(cap.id, 2)} + ${hex(off - cap.at, 2)}`;
+    }
+  } else {
+    for (const cap of extCapabilities(fn)) {
+      if (off < cap.at || off >= cap.at + cap.len) continue;
+      return EXT_REGS[cap.id]?.[off - cap.at] ?? `extended capability ${hex(cap.id, 4)} + ${hex(off - cap.at, 2)}`;
+    }
   }
   return `config ${hex(off, 3)}`;
 }
@@ -89,6 +120,11 @@ export function registerName(fn: PciFunction, off: number): string {
 interface View {
   bars: number[];
   rom: number;
+  /** SR-IOV: the VF BAR registers and VF Enable / VF Memory Space Enable */
+  vfBars: number[];
+  vfCtrl: number;
+  /** PCIe Link Control's Link Disable */
+  linkDisable: number;
   decode: number;
   buses: string | null;
   windows: { io: string; mem: string; pref: string } | null;
@@ -130,9 +166,15 @@ function view(fn: PciFunction): View {
   const bridge = fn.isBridge();
   const bars: number[] = [];
   for (let i = 0; i < (bridge ? 2 : 6); i++) bars.push(c.read(R.PCI_BASE_ADDRESS_0 + 4 * i, 4));
+  const sriov = extCapabilities(fn).find((x) => x.id === R.PCI_EXT_CAP_ID_SRIOV);
+  const vfBars: number[] = [];
+  if (sriov) for (let i = 0; i < R.PCI_SRIOV_NUM_BARS; i++) vfBars.push(c.read(sriov.at + R.PCI_SRIOV_BAR + 4 * i, 4));
   return {
     bars,
     rom: c.read(bridge ? R.PCI_ROM_ADDRESS1 : R.PCI_ROM_ADDRESS, 4),
+    vfBars,
+    vfCtrl: sriov ? c.read(sriov.at + R.PCI_SRIOV_CTRL, 2) & (R.PCI_SRIOV_CTRL_VFE | R.PCI_SRIOV_CTRL_MSE) : 0,
+    linkDisable: fn.pcieCap ? c.read(fn.pcieCap + R.PCI_EXP_LNKCTL, 2) & R.PCI_EXP_LNKCTL_LD : 0,
     decode: c.read(R.PCI_COMMAND, 2) & (R.PCI_COMMAND_IO | R.PCI_COMMAND_MEMORY | R.PCI_COMMAND_MASTER),
     buses: bridge ? `${hex(c.read(R.PCI_PRIMARY_BUS, 1), 2).slice(2)}/${hex(c.read(R.PCI_SECONDARY_BUS, 1), 2).slice(2)}/${hex(c.read(R.PCI_SUBORDINATE_BUS, 1), 2).slice(2)}` : null,
     windows: bridge ? decodeWindows(fn) : null,
@@ -142,12 +184,19 @@ function view(fn: PciFunction): View {
 }
 
 const COMMAND_BITS: Array<[number, string]> = [[R.PCI_COMMAND_IO, 'I/O Space'], [R.PCI_COMMAND_MEMORY, 'Memory Space'], [R.PCI_COMMAND_MASTER, 'Bus Master']];
+const COMMAND_NAMES: Array<[number, string]> = [
+  [0x0008, 'Special Cycles'], [0x0010, 'Memory Write and Invalidate'], [0x0020, 'VGA Palette Snoop'], [0x0040, 'Parity Error Response'],
+  [0x0100, 'SERR# Enable'], [0x0200, 'Fast Back-to-Back'], [0x0400, 'INTx Disable'],
+];
 
 /** The disruptive changes between two views, in words. */
 function disruptions(a: View, b: View, reset: boolean): string[] {
   const out: string[] = [];
   a.bars.forEach((v, i) => { if (v !== b.bars[i]) out.push(`BAR ${i} register ${hex(v)} -> ${hex(b.bars[i])}`); });
   if (a.rom !== b.rom) out.push(`ROM BAR ${hex(a.rom)} -> ${hex(b.rom)}`);
+  a.vfBars.forEach((v, i) => { if (v !== b.vfBars[i]) out.push(`VF BAR ${i} register ${hex(v)} -> ${hex(b.vfBars[i])}`); });
+  if (a.vfCtrl !== b.vfCtrl) out.push(`SR-IOV VF Enable/VF MSE ${hex(a.vfCtrl, 2)} -> ${hex(b.vfCtrl, 2)}`);
+  if (a.linkDisable !== b.linkDisable) out.push(`Link Disable ${a.linkDisable ? 'on -> off' : 'off -> on'}`);
   for (const [bit, name] of COMMAND_BITS) if ((a.decode ^ b.decode) & bit) out.push(`${name} ${a.decode & bit ? 'on -> off' : 'off -> on'}`);
   if (a.buses !== b.buses) out.push(`bus numbers (primary/secondary/subordinate) ${a.buses} -> ${b.buses}`);
   if (a.windows && b.windows) {
@@ -169,7 +218,10 @@ function harmless(name: string, e: TraceEntry): string {
     return cleared ? `write-1-to-clear: error bits ${hexw(cleared, e.width)} cleared` : 'write-1-to-clear: no error bit was set';
   }
   if (before === after) return 'the register already held this value';
-  if (name === 'PCI_COMMAND') return `COMMAND ${hexw(before, e.width)} -> ${hexw(after, e.width)}: INTx Disable, not decode or bus mastering`;
+  if (name === 'PCI_COMMAND') {
+    const bits = COMMAND_NAMES.filter(([bit]) => (before ^ after) & bit).map(([, n]) => n).join(', ');
+    return `COMMAND ${hexw(before, e.width)} -> ${hexw(after, e.width)}: ${bits}, not decode or bus mastering`;
+  }
   if (name.startsWith('PCI_MSI')) return `interrupt state (${name}), not decode or DMA`;
   if (name === 'PCI_PM_CTRL') return 'PME_En/PME_Status, the power state unchanged';
   if (/^PCI_(IO|MEMORY|PREF)/.test(name)) return 'a window register changed, the window as decoded did not';
@@ -324,6 +376,17 @@ function cachedVersusHardware(dev: PciDev, fn: PciFunction): Array<{ what: strin
   const master = (c.read(R.PCI_COMMAND, 2) & R.PCI_COMMAND_MASTER) !== 0;
   if (master !== dev.isBusmaster)
     out.push({ what: 'bus mastering', cached: `dev->is_busmaster ${dev.isBusmaster ? 1 : 0}`, hardware: `PCI_COMMAND Bus Master ${master ? 1 : 0}` });
+  if (fn.isBridge()) {
+    // the kernel's windows (claimed or assigned) against what the bridge decodes
+    const hw = decodeWindows(fn)!;
+    for (const [i, name, now] of [[1, 'memory window', hw.mem], [2, 'prefetchable window', hw.pref]] as const) {
+      const res = dev.resource[PCI_BRIDGE_RESOURCES + i];
+      if (!res.parent || !(res.flags & IORESOURCE_MEM)) continue;
+      const decoded = now.match(/^\[mem (0x[0-9a-f]+)-(0x[0-9a-f]+)/);
+      if (!decoded || BigInt(decoded[1]) !== res.start || BigInt(decoded[2]) !== res.end)
+        out.push({ what: name, cached: `resource ${resourceString(res)}`, hardware: `decodes ${now}` });
+    }
+  }
   const bars = fn.memoryBarsAll();
   for (const b of bars) {
     const res = dev.resource[b.index];
@@ -332,6 +395,27 @@ function cachedVersusHardware(dev: PciDev, fn: PciFunction): Array<{ what: strin
       out.push({ what: `BAR ${b.index}`, cached: 'no resource', hardware: `decodes [${hw}]` });
     else if (res.start !== b.base || res.end !== b.base + b.size - 1n)
       out.push({ what: `BAR ${b.index}`, cached: `resource ${resourceString(res)}`, hardware: `decodes [${hw}]` });
+  }
+  return out;
+}
+
+/**
+ * Functions off the preserved path that decode memory inside a preserved function's BAR: the new
+ * kernel, having no resource there (the RFC leaves the preserved BARs unsized), may have placed
+ * another device on top of it.
+ */
+export function addressConflicts(machine: { walk(): Iterable<{ fn: PciFunction }>; nameOf(fn: PciFunction): string | null }, path: PathFunction[]): string[] {
+  const onPath = new Set(path.map((p) => p.fn));
+  const preserved = path.filter((p) => !p.fn.isBridge()).flatMap((p) => p.fn.memoryBars().map((b) => ({ p, b })));
+  const out: string[] = [];
+  for (const { fn } of machine.walk()) {
+    if (onPath.has(fn)) continue;
+    for (const b of fn.memoryBars()) {
+      for (const { p, b: pb } of preserved) {
+        if (b.base < pb.base + pb.size && pb.base < b.base + b.size)
+          out.push(`${machine.nameOf(fn)} BAR ${b.index} decodes [mem 0x${b.base.toString(16)}-0x${(b.base + b.size - 1n).toString(16)}], over ${p.bdf} BAR ${pb.index}`);
+      }
+    }
   }
   return out;
 }

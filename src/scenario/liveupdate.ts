@@ -14,7 +14,7 @@ import { parseKernel, KernelVariant } from '../kernel/releases';
 import { pci_liveupdate_outgoing_ser } from '../kernel/liveupdate';
 import type { PciDev } from '../kernel/types';
 import type { LogRecord } from '../printk/log';
-import { AuditCollector, AuditGuard, AuditWrite, Divergence, PathFunction, registerName } from './audit';
+import { addressConflicts, AuditCollector, AuditGuard, AuditWrite, Divergence, PathFunction, registerName } from './audit';
 import { EventState, eventLabel, findDev, playEvent } from './events';
 import { FindingsCollector } from './findings';
 import type { RunOptions, RunResult, Verdict } from './run';
@@ -55,6 +55,8 @@ export interface LiveUpdateResult {
     divergences: Divergence[];
     /** registers of the preserved functions that differ at the end of stage 2 from the artifact */
     endState: string[];
+    /** other functions decoding memory over a preserved function's BARs at the end of stage 2 */
+    conflicts: string[];
     verdict: 'disrupted' | 'preserved';
   };
 }
@@ -165,8 +167,10 @@ export function runLiveUpdate(scenario: Scenario, variant: KernelVariant, opts: 
     const now = new Map(registersOf(byFw.get(p.fw)!));
     for (const [name, v] of p.registers) if (now.get(name) !== v) endState.push(`${p.fw} ${name} ${v} -> ${now.get(name)}`);
   }
+  const conflicts = addressConflicts(machine, path);
   const disruptive = audit.writes.filter((w) => w.class === 'disruptive');
-  const verdict: Verdict = events.length < scenario.events.length && !disruptive.length ? 'incomplete' : disruptive.length ? 'disrupted' : 'preserved';
+  const disrupted = disruptive.length > 0 || conflicts.length > 0;
+  const verdict: Verdict = events.length < scenario.events.length && !disrupted ? 'incomplete' : disrupted ? 'disrupted' : 'preserved';
   const reasons = [
     `${audit.writes.length} config writes reached the preserved path in stage 2: ${disruptive.length} disruptive, ${audit.writes.length - disruptive.length} harmless`,
   ];
@@ -178,6 +182,7 @@ export function runLiveUpdate(scenario: Scenario, variant: KernelVariant, opts: 
     seen.add(fn);
     reasons.push(`${fn}() wrote ${w.register} of ${w.target} (${w.role}): ${w.why}`);
   }
+  for (const c of conflicts) reasons.push(`address conflict: ${c}`);
   reasons.push(endState.length ? `at the end of stage 2, ${endState.length} preserved registers differ from the kexec snapshot` : 'at the end of stage 2 every preserved register holds its kexec value');
   const open = audit.divergences.filter((d) => !d.until);
   if (audit.divergences.length)
@@ -204,7 +209,7 @@ export function runLiveUpdate(scenario: Scenario, variant: KernelVariant, opts: 
       stage1Trace: k1.trace,
       artifact,
       cmdline: lu.cmdline ?? '',
-      audit: { writes: audit.writes, guards: audit.guards(), divergences: audit.divergences, endState, verdict: disruptive.length ? 'disrupted' : 'preserved' },
+      audit: { writes: audit.writes, guards: audit.guards(), divergences: audit.divergences, endState, conflicts, verdict: disrupted ? 'disrupted' : 'preserved' },
     },
   };
 }

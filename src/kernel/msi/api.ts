@@ -22,7 +22,11 @@ export const pci_alloc_irq_vectors = traced('pci_alloc_irq_vectors', (k: Kernel,
       pci_intx(k, dev, false);
       return 1;
     }
-    return flags & PCI_IRQ_INTX ? 1 : -28;
+    if (flags & PCI_IRQ_INTX && min === 1 && dev.pin) {
+      pci_intx(k, dev, true);
+      return 1;
+    }
+    return -28;
   }
   if (flags & PCI_IRQ_MSIX && dev.msixCap)
     throw new NotModelledError(`${dev.name()}: MSI-X vectors are not modelled (their table lives in a BAR)`);
@@ -30,7 +34,12 @@ export const pci_alloc_irq_vectors = traced('pci_alloc_irq_vectors', (k: Kernel,
     const n = __pci_enable_msi_range(k, dev, min, max);
     if (n > 0) return n;
   }
-  return flags & PCI_IRQ_INTX ? 1 : -28;
+  // "use INTx IRQ if allowed": the pin's interrupt, INTx Disable cleared
+  if (flags & PCI_IRQ_INTX && min === 1 && dev.pin) {
+    pci_intx(k, dev, true);
+    return 1;
+  }
+  return -28;
 });
 
 /** pci_free_irq_vectors(): pci_disable_msix(), then pci_disable_msi(). */

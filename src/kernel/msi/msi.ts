@@ -37,6 +37,11 @@ export const pci_msi_unmask_irq = traced('pci_msi_unmask_irq', (k: Kernel, dev: 
   if (dev.msiDesc) pci_msi_unmask(k, dev, dev.msiDesc, 1 << n);
 });
 
+/** pci_msi_mask_irq(): the irq chip's irq_mask. */
+export const pci_msi_mask_irq = traced('pci_msi_mask_irq', (k: Kernel, dev: PciDev, n: number): void => {
+  if (dev.msiDesc) pci_msi_mask(k, dev, dev.msiDesc, 1 << n);
+});
+
 /** pci_write_msg_msi(): Multiple Message Enable, address, data. */
 const pci_write_msg_msi = traced('pci_write_msg_msi', (k: Kernel, dev: PciDev, desc: MsiDesc, msg: MsiMsg): void => {
   const pos = dev.msiCap;
@@ -132,22 +137,27 @@ export const pci_disable_msi = traced('pci_disable_msi', (k: Kernel, dev: PciDev
   if (!dev.msiEnabled) return;
   pci_msi_shutdown(k, dev);
   if (dev.msiDesc) pci_free_msi_irqs(k, dev, dev.msiDesc);
-  dev.irqStarted = false; // free_irq() by the users before
 });
 
-/** msi_capability_init(): disabled in hardware during setup, all vectors masked, then enabled. */
+/**
+ * msi_capability_init() → __msi_capability_init() (v6.17): disabled in hardware during setup, all
+ * vectors masked, the message written, then dev->msi_enabled and the enable bit. (Older kernels
+ * set dev->msi_enabled at the start; the model's checkpoints are outside the function, where the
+ * two orders look the same.)
+ */
 const msi_capability_init = traced('msi_capability_init', (k: Kernel, dev: PciDev, nvec: number): number => {
-  // "Disable MSI during setup in the hardware, but mark it enabled so that setup code can evaluate it."
   pci_msi_set_enable(k, dev, false);
-  dev.msiEnabled = true;
   const desc = msi_setup_msi_desc(k, dev, nvec);
   // "All MSIs are unmasked by default; mask them all"
   pci_msi_mask(k, dev, desc, msi_multi_mask(desc));
   const ret = pci_msi_setup_msi_irqs(k, dev, desc, nvec);
   if (ret) {
-    dev.msiEnabled = false;
+    pci_msi_unmask(k, dev, desc, msi_multi_mask(desc));
+    pci_free_msi_irqs(k, dev, desc);
     return ret;
   }
+  // msi_verify_entries(): the AMD-Vi message has no upper address bits
+  dev.msiEnabled = true;
   pci_intx(k, dev, false); // pci_intx_for_msi(dev, 0)
   pci_msi_set_enable(k, dev, true);
   return 0;

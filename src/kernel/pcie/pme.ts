@@ -21,6 +21,12 @@ const pcie_clear_root_pme_status = traced('pcie_clear_root_pme_status', (k: Kern
   pcie_capability_clear_and_set_dword(k, dev, R.PCI_EXP_RTSTA, 0, R.PCI_EXP_RTSTA_PME);
 });
 
+/** pcie_pme_remove() → pcie_pme_disable_interrupt(): PME interrupt off, Root Status cleared. */
+export const pcie_pme_remove = traced('pcie_pme_remove', (k: Kernel, port: PciDev): void => {
+  pcie_pme_interrupt_enable(k, port, false);
+  pcie_clear_root_pme_status(k, port);
+});
+
 /** pcie_pme_probe() */
 export const pcie_pme_probe = traced('pcie_pme_probe', (k: Kernel, port: PciDev): number => {
   const t = port.pcieType();

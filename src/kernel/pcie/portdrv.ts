@@ -10,9 +10,9 @@ import { Kernel, traced } from '../kernel';
 import { __pci_set_master, pci_enable_device, pci_find_ext_capability, pci_save_state } from '../pci';
 import { DriverWithIds, pci_register_driver } from '../pci-driver';
 import { PCI_IRQ_INTX, PCI_IRQ_MSI, PCI_IRQ_MSIX, pci_alloc_irq_vectors, pci_free_irq_vectors } from '../msi/api';
-import { request_irq } from '../irq/manage';
+import { free_irq, request_irq } from '../irq/manage';
 import type { PciDev } from '../types';
-import { pcie_pme_interrupt_enable, pcie_pme_probe } from './pme';
+import { pcie_pme_interrupt_enable, pcie_pme_probe, pcie_pme_remove } from './pme';
 
 /** PCIE_PORT_MAX_MSI_ENTRIES */
 const PCIE_PORT_MAX_MSI_ENTRIES = 32;
@@ -102,11 +102,13 @@ const pcie_port_device_register = traced('pcie_port_device_register', (k: Kernel
   if (!services) return 0;
   __pci_set_master(k, dev, true);
   pcie_init_service_irqs(k, dev, services);
-  // The service drivers bind, in their initcall order (aer, pme, pciehp, dpc, bwctrl). Modelled
-  // are PME's Root Control writes and bandwidth control's link interrupts; of AER, pciehp and
-  // DPC only the interrupt they request.
-  if (services & PCIE_PORT_SERVICE_AER) request_irq(k, dev, 0);
+  // pcie_device_init() registers a device per service in bit order, and each binds to its service
+  // driver (registered before the port driver by pcie_init_services()) as it is registered.
+  // Modelled are PME's Root Control writes and bandwidth control's link interrupts; of AER,
+  // pciehp and DPC only the interrupt they request.
+  dev.portServices = services;
   if (services & PCIE_PORT_SERVICE_PME) pcie_pme_probe(k, dev);
+  if (services & PCIE_PORT_SERVICE_AER) request_irq(k, dev, 0);
   if (services & PCIE_PORT_SERVICE_HP) request_irq(k, dev, 0);
   if (services & PCIE_PORT_SERVICE_DPC) request_irq(k, dev, 0);
   if (services & PCIE_PORT_SERVICE_BWCTRL) {
@@ -126,8 +128,18 @@ const pcie_portdrv_probe = traced('pcie_portdrv_probe', (k: Kernel, dev: PciDev)
   return 0;
 });
 
-/** pcie_portdrv_shutdown() → pcie_port_device_remove(): the services go, and their vectors. */
+/**
+ * pcie_portdrv_shutdown() → pcie_port_device_remove(): the service devices are unregistered, each
+ * driver's remove undoing its probe (PME's pcie_pme_remove() turns the PME interrupt off and clears
+ * Root Status; bandwidth control's turns its link interrupts off; the shared vector is freed with
+ * the last), then the vectors go.
+ */
 const pcie_portdrv_shutdown = traced('pcie_portdrv_shutdown', (k: Kernel, dev: PciDev): void => {
+  const services = dev.portServices;
+  if (services & PCIE_PORT_SERVICE_PME) pcie_pme_remove(k, dev);
+  if (services & PCIE_PORT_SERVICE_BWCTRL) pcie_capability_clear_and_set_word(k, dev, R.PCI_EXP_LNKCTL, R.PCI_EXP_LNKCTL_LBMIE | R.PCI_EXP_LNKCTL_LABIE, 0);
+  free_irq(k, dev, 0);
+  dev.portServices = 0;
   pci_free_irq_vectors(k, dev);
 });
 

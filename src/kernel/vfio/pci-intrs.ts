@@ -4,7 +4,7 @@
 import * as R from '../../hw/regs';
 import { pci_read_config_word, pci_write_config_word } from '../access';
 import { Kernel, traced } from '../kernel';
-import { PCI_IRQ_MSI, pci_alloc_irq_vectors } from '../msi/api';
+import { PCI_IRQ_MSI, pci_alloc_irq_vectors, pci_free_irq_vectors } from '../msi/api';
 import { request_irq } from '../irq/manage';
 import type { VfioPciCoreDevice } from './pci-core';
 
@@ -25,6 +25,7 @@ const vfio_msi_enable = traced('vfio_msi_enable', (k: Kernel, vdev: VfioPciCoreD
   const cmd = vfio_pci_memory_lock_and_enable(k, vdev);
   const ret = pci_alloc_irq_vectors(k, vdev.pdev, 1, nvec, PCI_IRQ_MSI);
   k.checkpoint('pci_alloc_irq_vectors() returned');
+  if (ret < nvec && ret > 0) pci_free_irq_vectors(k, vdev.pdev);
   vfio_pci_memory_unlock_and_restore(k, vdev, cmd);
   return ret < nvec ? (ret > 0 ? ret : -28) : 0;
 });
