@@ -11,7 +11,7 @@ const ZPCI_IOMAP_ADDR_BASE = 0x8000000000000000n;
 function busRead(k: Kernel, bus: PciBus, devfn: number, off: number, width: Width): number {
   k.clock.advance(1);
   const v = k.machine.configRead(bus.domain, bus.number, devfn, off, width);
-  if (k.trace) k.record({ target: `${bus.name()}:${(devfn >> 3).toString(16).padStart(2, '0')}.${devfn & 7}`, kind: 'cfg-read', offset: off, width, value: v });
+  if (k.trace) k.record({ target: bus.slotName(devfn), kind: 'cfg-read', offset: off, width, value: v });
   return v;
 }
 
@@ -24,7 +24,7 @@ function busWrite(k: Kernel, bus: PciBus, devfn: number, off: number, width: Wid
     const pre = fn && k.writeObserver ? k.writeObserver.pre(fn) : undefined;
     const reset = k.machine.configWrite(bus.domain, bus.number, devfn, off, width, v);
     const after = fn ? fn.readConfig(off, width) : undefined;
-    const e: Parameters<Kernel['record']>[0] = { target: `${bus.name()}:${(devfn >> 3).toString(16).padStart(2, '0')}.${devfn & 7}`, kind: 'cfg-write', offset: off, width, value: v, before, after };
+    const e: Parameters<Kernel['record']>[0] = { target: bus.slotName(devfn), kind: 'cfg-write', offset: off, width, value: v, before, after };
     if (reset) e.reset = true;
     if (fn?.fwBdf) e.hw = fn.fwBdf;
     k.record(e);

@@ -69,6 +69,17 @@ export class PciBus {
     return `${hex(this.domain, 4)}:${hex(this.number, 2)}`;
   }
 
+  private slotNames: string[] = [];
+  private slotNamesFor = -1;
+  /** "0000:07:00.0" for `devfn` on this bus, as it is numbered now (memoized for the trace) */
+  slotName(devfn: number): string {
+    if (this.slotNamesFor !== this.number) {
+      this.slotNames = [];
+      this.slotNamesFor = this.number;
+    }
+    return (this.slotNames[devfn] ??= `${this.name()}:${hex(devfn >> 3, 2)}.${devfn & 7}`);
+  }
+
   /** pci_bus_for_each_resource(): bridge windows first, then the root windows */
   allResources(): Resource[] {
     const out: Resource[] = [];
