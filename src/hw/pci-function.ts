@@ -106,29 +106,8 @@ export class PciFunction {
 
   /** Decode-enabled memory BARs as [base, size, bar index]; a function in D1-D3 decodes none. */
   memoryBars(): Array<{ index: number; base: bigint; size: bigint }> {
-    const out: Array<{ index: number; base: bigint; size: bigint }> = [];
-    if (this.errorState || this.powerState() !== 0 || !(this.command() & R.PCI_COMMAND_MEMORY)) return out;
-    const count = this.isBridge() ? 2 : 6;
-    for (let i = 0; i < count; i++) {
-      const index = i;
-      const reg = R.PCI_BASE_ADDRESS_0 + 4 * i;
-      const lo = this.config.read(reg, 4);
-      const mask = this.config.mask(reg, 4);
-      if (lo & R.PCI_BASE_ADDRESS_SPACE_IO || mask === 0) continue;
-      let base = BigInt((lo & R.PCI_BASE_ADDRESS_MEM_MASK) >>> 0);
-      let fullMask = BigInt(mask) | 0xfn;
-      if ((lo & R.PCI_BASE_ADDRESS_MEM_TYPE_MASK) === R.PCI_BASE_ADDRESS_MEM_TYPE_64) {
-        base |= BigInt(this.config.read(reg + 4, 4)) << 32n;
-        fullMask |= BigInt(this.config.mask(reg + 4, 4)) << 32n;
-        i++;
-      } else {
-        fullMask |= 0xffffffff00000000n;
-      }
-      // the size is the lowest writable address bit (the type bits 3:0 are read-only)
-      const m = fullMask & ~0xfn;
-      out.push({ index, base, size: m & -m });
-    }
-    return out;
+    if (this.errorState || this.powerState() !== 0 || !(this.command() & R.PCI_COMMAND_MEMORY)) return [];
+    return this.memoryBarsAll().filter((b) => !b.io);
   }
 
   /**

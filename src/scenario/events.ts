@@ -36,6 +36,13 @@ export function findDev(k: Kernel, bdf: string): PciDev {
   return d;
 }
 
+/** The final saved_config_space of the scenario's watched devices. */
+export function watchedSaved(k: Kernel, watch: readonly string[]): Record<string, number[]> {
+  const saved: Record<string, number[]> = {};
+  for (const bdf of watch) saved[bdf] = [...findDev(k, bdf).savedConfigSpace];
+  return saved;
+}
+
 /** A short label for an event: the trace's phase column and the findings' "after". */
 export function eventLabel(ev: ScenarioEvent): string {
   switch (ev.kind) {

@@ -15,7 +15,7 @@ import { pci_liveupdate_outgoing_ser } from '../kernel/liveupdate';
 import type { PciDev } from '../kernel/types';
 import type { LogRecord } from '../printk/log';
 import { addressConflicts, AuditCollector, AuditGuard, AuditWrite, Divergence, PathFunction, registerName } from './audit';
-import { EventState, eventLabel, findDev, playEvent } from './events';
+import { EventState, eventLabel, playEvent, watchedSaved } from './events';
 import { FindingsCollector } from './findings';
 import type { RunOptions, RunResult, Verdict } from './run';
 import { Scenario, ScenarioError } from './scenarios';
@@ -188,8 +188,7 @@ export function runLiveUpdate(scenario: Scenario, variant: KernelVariant, opts: 
   if (audit.divergences.length)
     reasons.push(`${audit.divergences.length} cached-versus-hardware divergences of the preserved functions, ${open.length} still open at the end`);
 
-  const saved: Record<string, number[]> = {};
-  for (const bdf of scenario.watch) saved[bdf] = [...findDev(k, bdf).savedConfigSpace];
+  const saved = watchedSaved(k, scenario.watch);
   return {
     scenario: scenario.name,
     kernel: variant.name,

@@ -13,7 +13,7 @@ import type { Machine } from '../hw/machine';
 import { findScenario, Scenario } from './scenarios';
 import * as R from '../hw/regs';
 import { Finding, FindingsCollector } from './findings';
-import { EventState, eventLabel, findDev, playEvent } from './events';
+import { EventState, eventLabel, findDev, playEvent, watchedSaved } from './events';
 import { LiveUpdateResult, runLiveUpdate } from './liveupdate';
 
 export { eventLabel };
@@ -78,8 +78,7 @@ export function runScenario(name: string, kernelSpec: string | KernelVariant, op
     verdict = guestProbe === null ? 'incomplete' : guestProbe < 0 ? 'broken' : 'working';
     reasons = explainVerdict(k, dev, verdict, guestRead, findings.findings);
   }
-  const saved: Record<string, number[]> = {};
-  for (const bdf of scenario.watch) saved[bdf] = [...findDev(k, bdf).savedConfigSpace];
+  const saved = watchedSaved(k, scenario.watch);
   return {
     scenario: scenario.name,
     kernel: variant.name,
