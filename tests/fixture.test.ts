@@ -33,6 +33,14 @@ describe('fixture validation', () => {
     );
   });
 
+  it('names the MSI vector count and the _OSC grant that are not valid', () => {
+    const lu = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'machines', 'r6515-live-update.yaml'), 'utf8');
+    const bad = lu.replace('msi: { offset: 0x50, maskable: true, vectors: 1 }', 'msi: { offset: 0x50, maskable: true, vectors: 3 }');
+    expect(errorOf(() => parseMachine(bad, 'y.yaml'))).toMatch(/^Cannot load fixture y\.yaml:\d+: devices\[\d+\]\.msi\.vectors must be 1, 2, 4, 8, 16 or 32 \(Multiple Message Capable\), got 0x3$/);
+    const osc = lu.replace('osc: [PCIeHotplug, PME, PCIeCapability, LTR]', 'osc: [PCIeHotplug, Bogus]');
+    expect(errorOf(() => parseMachine(osc, 'y.yaml'))).toMatch(/roots\[0\]\.osc\[1\] Invalid option: expected one of "PCIeHotplug"\|.*, got "Bogus"$/);
+  });
+
   it('rejects unknown fields', () => {
     const text = mutate('    id: dd01:0003               # [real]', '    id: dd01:0003\n    colour: blue');
     expect(errorOf(() => parseMachine(text, 'x.yaml'))).toMatch(/^Cannot load fixture x\.yaml:\d+: devices\[34\] has unknown field "colour"$/);
