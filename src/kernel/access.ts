@@ -26,7 +26,6 @@ function busWrite(k: Kernel, bus: PciBus, devfn: number, off: number, width: Wid
     const after = fn ? fn.readConfig(off, width) : undefined;
     const e: Parameters<Kernel['record']>[0] = { target: bus.slotName(devfn), kind: 'cfg-write', offset: off, width, value: v, before, after };
     if (reset) e.reset = true;
-    if (fn?.fwBdf) e.hw = fn.fwBdf;
     k.record(e);
     if (fn && k.writeObserver) k.writeObserver.post(fn, pre, k.trace[k.trace.length - 1]);
   } else {
@@ -96,9 +95,6 @@ export const pcie_capability_read_dword = (k: Kernel, dev: PciDev, pos: number):
   pcie_capability_reg_implemented(dev, pos) ? pci_read_config_dword(k, dev, dev.pcieCap + pos) : 0;
 export const pcie_capability_write_word = (k: Kernel, dev: PciDev, pos: number, v: number): void => {
   if (pcie_capability_reg_implemented(dev, pos)) pci_write_config_word(k, dev, dev.pcieCap + pos, v);
-};
-export const pcie_capability_write_dword = (k: Kernel, dev: PciDev, pos: number, v: number): void => {
-  if (pcie_capability_reg_implemented(dev, pos)) pci_write_config_dword(k, dev, dev.pcieCap + pos, v);
 };
 /** pcie_capability_clear_and_set_word(): read, modify, write back — even when nothing changes. */
 export function pcie_capability_clear_and_set_word(k: Kernel, dev: PciDev, pos: number, clear: number, set: number): void {

@@ -39,8 +39,6 @@ export interface TraceEntry {
   /** mmio-read: the device whose kernel resource covers the address, and who actually answered */
   device?: string;
   decoder?: string | null;
-  /** cfg-write: the hardware function reached, by where firmware placed it (PciFunction.fwBdf) */
-  hw?: string;
 }
 
 /**

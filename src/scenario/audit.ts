@@ -30,7 +30,7 @@ interface Cap {
 const CAP_LEN: Record<number, number> = { [R.PCI_CAP_ID_PM]: 8, [R.PCI_CAP_ID_MSI]: 24, [R.PCI_CAP_ID_MSIX]: 12, [R.PCI_CAP_ID_EXP]: 0x3c };
 
 /** The capability list, walked in the hardware's own config space (no accesses traced). */
-function capabilities(fn: PciFunction): Cap[] {
+export function capabilities(fn: PciFunction): Cap[] {
   const c = fn.config;
   const out: Cap[] = [];
   if (!(c.read(R.PCI_STATUS, 2) & R.PCI_STATUS_CAP_LIST)) return out;

@@ -14,7 +14,7 @@ import { parseKernel, KernelVariant } from '../kernel/releases';
 import { pci_liveupdate_outgoing_ser } from '../kernel/liveupdate';
 import type { PciDev } from '../kernel/types';
 import type { LogRecord } from '../printk/log';
-import { addressConflicts, AuditCollector, AuditGuard, AuditWrite, Divergence, PathFunction, registerName } from './audit';
+import { addressConflicts, AuditCollector, capabilities, AuditGuard, AuditWrite, Divergence, PathFunction, registerName } from './audit';
 import { EventState, eventLabel, playEvent, watchedSaved } from './events';
 import { FindingsCollector } from './findings';
 import type { RunOptions, RunResult, Verdict } from './run';
@@ -88,9 +88,9 @@ function registersOf(fn: PciFunction): Array<[string, string]> {
   }
   if (fn.pmCap) out.push(['PCI_PM_CTRL', hex(c.read(fn.pmCap + R.PCI_PM_CTRL, 2), 4)]);
   // MSI: flags, message and mask bits
-  let pos = c.read(R.PCI_CAPABILITY_LIST, 1);
-  for (let ttl = 48; pos >= 0x40 && ttl; ttl--, pos = c.read(pos + 1, 1)) {
-    if (c.read(pos, 1) !== R.PCI_CAP_ID_MSI) continue;
+  const msi = capabilities(fn).find((x) => x.id === R.PCI_CAP_ID_MSI);
+  if (msi) {
+    const pos = msi.at;
     const flags = c.read(pos + R.PCI_MSI_FLAGS, 2);
     const is64 = (flags & R.PCI_MSI_FLAGS_64BIT) !== 0;
     out.push(['PCI_MSI_FLAGS', hex(flags, 4)]);
